@@ -1,0 +1,36 @@
+//! The domain vocabulary of the Open eGov Platform.
+//!
+//! This crate owns the types every other crate speaks in: identifiers (slugs, e-mail addresses, member
+//! classes, legal ids), languages and localized text, roles, and password hashing. Each type has one
+//! `parse` (or `FromStr`) that is the only way in, so past the edge nothing handles a raw string where a
+//! type exists.
+//!
+//! Everyone may depend on this crate; it depends on nothing of ours and does no I/O (no files, no network,
+//! no database, no clock reads outside [`clock`]).
+
+pub mod clock;
+pub mod ids;
+pub mod lang;
+pub mod password;
+pub mod roles;
+
+pub use ids::{Email, LegalId, MemberClass, OrgId, Slug, UserId};
+pub use lang::{Lang, Languages, Localized, Resolved};
+pub use roles::Role;
+
+/// Why a value from outside was refused. The message names the field's rule, never echoes secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what}: {why}")]
+pub struct ParseError {
+    pub what: &'static str,
+    pub why: String,
+}
+
+impl ParseError {
+    pub fn new(what: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            what,
+            why: why.into(),
+        }
+    }
+}

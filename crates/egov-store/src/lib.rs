@@ -1,0 +1,213 @@
+//! Persistence for the whole platform: one API, two backends.
+//!
+//! [`Store`] runs on SQLite (WAL, the embedded default: one file in the data folder) or on PostgreSQL (many
+//! stateless nodes, one database). Every query is written once: sqlx binds `$1, $2…` by number on both, and the
+//! schema keeps to types the two agree on (BIGINT milliseconds for times, TEXT holding JSON for localized
+//! text). Each backend has its own migration files, embedded in the binary and applied on start.
+//!
+//! Only this crate knows sqlx. Callers get domain types from `egov-core` and [`StoreError`]; they never see a
+//! row, a pool or SQL. Every change to an organization, a user or a role writes an [`audit`] entry in the
+//! same transaction, and the audit table refuses updates and deletes at the database level.
+
+pub mod audit;
+pub mod deployment;
+mod migrations;
+pub mod organizations;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use audit::{Actor, AuditEntry};
+pub use deployment::Deployment;
+pub use organizations::{NewOrganization, Organization};
+pub use users::{NewUser, Session, User, UserRole};
+
+/// What went wrong in the store, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL: {0} (use sqlite:PATH or postgres://...)")]
+    UnsupportedUrl(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(
+                    db.constraint()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| db.message().to_owned()),
+                )
+            }
+            sqlx::Error::RowNotFound => StoreError::NotFound("record".into()),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The platform's storage. Cheap to clone (it holds a pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs the same body against whichever pool the store holds. The body is compiled once per backend, so
+/// each arm is fully typed; the SQL text is shared.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database file at `path`, in WAL mode.
+    pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    /// Connects to PostgreSQL at a `postgres://` URL.
+    pub async fn open_postgres(url: &str) -> Result<Self> {
+        let opts = PgConnectOptions::from_str(url)?.application_name("egov");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    /// Opens a store from a URL: `postgres://…`/`postgresql://…`, or `sqlite:PATH`.
+    pub async fn open_url(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url).await
+        } else if let Some(path) = url.strip_prefix("sqlite:") {
+            Self::open_sqlite(Path::new(path.trim_start_matches("//"))).await
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies every migration not yet applied. Safe to run on every start and from several nodes at once
+    /// (PostgreSQL takes an advisory lock).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => migrations::sqlite().run(pool).await?,
+            Backend::Postgres(pool) => migrations::postgres().run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers; used by `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// A database URL with any password replaced by `***`, for logs and `egov config`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((creds, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match creds.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> String {
+    // Serializing our own plain data types cannot fail.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://egov:s3cret@db:5432/egov"),
+            "postgres://egov:***@db:5432/egov"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(redact_url("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
+    }
+}

@@ -1,0 +1,26 @@
+//! Migrations embedded in the binary, one list per backend, applied by sqlx's migrator.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+macro_rules! migration_list {
+    ($dir:literal: $($version:literal => $file:literal),* $(,)?) => {
+        vec![$(Migration::new(
+            $version,
+            Cow::Borrowed($file),
+            MigrationType::Simple,
+            include_str!(concat!("../migrations/", $dir, "/", $file, ".sql")).into_sql_str(),
+            false,
+        )),*]
+    };
+}
+
+pub(crate) fn sqlite() -> Migrator {
+    Migrator::with_migrations(migration_list!("sqlite": 1 => "0001_foundation"))
+}
+
+pub(crate) fn postgres() -> Migrator {
+    Migrator::with_migrations(migration_list!("postgres": 1 => "0001_foundation"))
+}
