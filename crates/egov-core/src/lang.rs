@@ -23,7 +23,10 @@ impl Lang {
             [a, b] if a.is_ascii_lowercase() && b.is_ascii_lowercase() => Ok(Lang([*a, *b])),
             _ => Err(ParseError::new(
                 "language",
-                format!("{:?} is not a two-letter ISO 639-1 code like tg, kk, ru, en", truncate(s)),
+                format!(
+                    "{:?} is not a two-letter ISO 639-1 code like tg, kk, ru, en",
+                    truncate(s)
+                ),
             )),
         }
     }
@@ -85,7 +88,10 @@ pub struct Languages(Vec<Lang>);
 impl Languages {
     pub fn new(langs: Vec<Lang>) -> Result<Self, ParseError> {
         if langs.is_empty() {
-            return Err(ParseError::new("languages", "at least one language is needed"));
+            return Err(ParseError::new(
+                "languages",
+                "at least one language is needed",
+            ));
         }
         let mut seen = Vec::new();
         for l in &langs {
@@ -171,19 +177,31 @@ impl Localized {
     /// `None` only when there is no text at all.
     pub fn resolve(&self, want: Lang, langs: &Languages) -> Option<Resolved<'_>> {
         if let Some(t) = self.0.get(&want) {
-            return Some(Resolved { text: t, lang: want, fallback: false });
+            return Some(Resolved {
+                text: t,
+                lang: want,
+                fallback: false,
+            });
         }
         langs
             .all()
             .iter()
             .find_map(|l| self.0.get(l).map(|t| (*l, t)))
             .or_else(|| self.0.iter().next().map(|(l, t)| (*l, t)))
-            .map(|(lang, text)| Resolved { text, lang, fallback: true })
+            .map(|(lang, text)| Resolved {
+                text,
+                lang,
+                fallback: true,
+            })
     }
 
     /// Languages of the deployment that have no text here.
     pub fn missing<'l>(&'l self, langs: &'l Languages) -> impl Iterator<Item = Lang> + 'l {
-        langs.all().iter().copied().filter(|l| !self.0.contains_key(l))
+        langs
+            .all()
+            .iter()
+            .copied()
+            .filter(|l| !self.0.contains_key(l))
     }
 }
 
@@ -215,7 +233,9 @@ mod tests {
 
     #[test]
     fn fallback_follows_the_deployment_order() {
-        let t = Localized::new().with(Lang::EN, "Hello").with(Lang::RU, "Привет");
+        let t = Localized::new()
+            .with(Lang::EN, "Hello")
+            .with(Lang::RU, "Привет");
         let r = t.resolve(Lang::RU, &tj()).unwrap();
         assert_eq!((r.text, r.fallback), ("Привет", false));
         let r = t.resolve(Lang::TG, &tj()).unwrap();

@@ -9,10 +9,16 @@ use crate::ParseError;
 pub fn check_strength(password: &str) -> Result<(), ParseError> {
     let n = password.chars().count();
     if n < 12 {
-        return Err(ParseError::new("password", "must be at least 12 characters"));
+        return Err(ParseError::new(
+            "password",
+            "must be at least 12 characters",
+        ));
     }
     if n > 256 {
-        return Err(ParseError::new("password", "must be at most 256 characters"));
+        return Err(ParseError::new(
+            "password",
+            "must be at most 256 characters",
+        ));
     }
     Ok(())
 }

@@ -1,1 +1,240 @@
-//! x
+//! The public face of the platform: the websites of state bodies, and the accounts of the people who run
+//! them.
+//!
+//! This crate owns the HTTP surface for people (HTML pages, forms, assets) and the operations endpoints:
+//! axum routers, templates, Fluent message catalogs, sign-in, anti-forgery, error pages. It reads and writes
+//! only through `egov-store` and speaks in `egov-core` types. It must not know the bridge or the gateway
+//! (they share nothing but the store and the core), read the environment or a file, or start a listener:
+//! the binary builds an [`AppState`] and serves [`router`].
+
+pub mod accounts;
+mod admin;
+pub mod errors;
+mod home;
+pub mod i18n;
+mod ops;
+pub mod render;
+pub mod security;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use egov_core::{Lang, Languages};
+use egov_store::{Deployment, Store};
+use minijinja::Environment;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::accounts::LoginThrottle;
+use crate::errors::{ErrorCode, PageError, PendingError};
+use crate::i18n::Messages;
+
+/// What the portal needs from the operator's configuration.
+#[derive(Debug, Clone)]
+pub struct PortalConfig {
+    /// Mark cookies `Secure` (and prefix the session cookie `__Host-`): on when serving TLS.
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_ttl_secs: i64,
+    /// Sign-in attempts per minute allowed for one account.
+    pub login_attempts_per_account: NonZeroU32,
+    /// Sign-in attempts per minute allowed from one address.
+    pub login_attempts_per_address: NonZeroU32,
+    /// Largest form body accepted, in bytes.
+    pub max_form_bytes: usize,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            secure_cookies: false,
+            session_ttl_secs: 8 * 3600,
+            login_attempts_per_account: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
+            login_attempts_per_address: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
+            max_form_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Renders the process's metrics as Prometheus text; provided by the binary, which owns the recorder.
+pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
+
+struct Inner {
+    store: Store,
+    deployment: Deployment,
+    config: PortalConfig,
+    messages: Arc<Messages>,
+    templates: Environment<'static>,
+    throttle: LoginThrottle,
+    metrics: Option<MetricsRender>,
+}
+
+/// Everything a request handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// Why the portal could not be assembled (a broken catalog or template is a build defect, found at start).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Catalog(#[from] i18n::CatalogError),
+    #[error("templates: {0}")]
+    Templates(#[from] minijinja::Error),
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        deployment: Deployment,
+        config: PortalConfig,
+        metrics: Option<MetricsRender>,
+    ) -> Result<Self, SetupError> {
+        let messages = Arc::new(Messages::load(&deployment.languages)?);
+        let templates = render::environment(messages.clone())?;
+        let throttle = LoginThrottle::new(
+            config.login_attempts_per_account,
+            config.login_attempts_per_address,
+        );
+        Ok(AppState(Arc::new(Inner {
+            store,
+            deployment,
+            config,
+            messages,
+            templates,
+            throttle,
+            metrics,
+        })))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn languages(&self) -> &Languages {
+        &self.0.deployment.languages
+    }
+
+    pub fn config(&self) -> &PortalConfig {
+        &self.0.config
+    }
+
+    pub fn messages(&self) -> &Messages {
+        &self.0.messages
+    }
+
+    pub(crate) fn templates(&self) -> &Environment<'static> {
+        &self.0.templates
+    }
+
+    pub(crate) fn login_throttle(&self) -> &LoginThrottle {
+        &self.0.throttle
+    }
+
+    pub(crate) fn metrics_text(&self) -> Option<String> {
+        self.0.metrics.as_ref().map(|render| render())
+    }
+
+    /// The platform's name in `lang` (falling back along the deployment's languages).
+    pub fn site_name(&self, lang: Lang) -> String {
+        self.0
+            .deployment
+            .name
+            .resolve(lang, self.languages())
+            .map_or_else(|| "Open eGov Platform".to_owned(), |r| r.text.to_owned())
+    }
+
+    /// Periodic upkeep: forget idle throttle keys, delete expired sessions. The binary calls it every minute.
+    pub async fn housekeeping(&self) {
+        self.0.throttle.forget_idle();
+        if let Err(e) = self
+            .0
+            .store
+            .delete_expired_sessions(egov_core::clock::Millis::now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}
+
+/// The portal's routes, with its middleware. The same router serves `egov serve` and the tests.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home::root))
+        .route("/{lang}/", get(home::national_home))
+        .route(
+            "/login",
+            get(accounts::login_page).post(accounts::login_submit),
+        )
+        .route("/logout", post(accounts::logout))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/assets/site.css", get(site_css))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.config().max_form_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_cookie,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn(ops::record))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> PageError {
+    PageError::new(ErrorCode::NotFound)
+}
+
+/// Renders [`PageError`]s left in responses into full pages in the reader's language.
+async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = render::request_lang(
+        req.uri().path(),
+        req.uri().query(),
+        req.headers(),
+        state.languages(),
+    );
+    let resp = next.run(req).await;
+    match resp.extensions().get::<PendingError>() {
+        Some(PendingError(e)) => state.error_page(e, Some(lang)),
+        None if resp.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            let mut page = state.error_page(&PageError::new(ErrorCode::BadRequest), Some(lang));
+            *page.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            if let Some(allow) = resp.headers().get(header::ALLOW) {
+                page.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+            page
+        }
+        None => resp,
+    }
+}
+
+const SITE_CSS: &str = include_str!("../assets/site.css");
+
+async fn site_css() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        SITE_CSS,
+    )
+        .into_response()
+}

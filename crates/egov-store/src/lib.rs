@@ -51,13 +51,11 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(
-                    db.constraint()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| db.message().to_owned()),
-                )
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
+                db.constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned()),
+            ),
             sqlx::Error::RowNotFound => StoreError::NotFound("record".into()),
             _ => StoreError::Database(e),
         }

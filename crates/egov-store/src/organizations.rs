@@ -34,7 +34,8 @@ pub struct NewOrganization {
     pub parent: Option<OrgId>,
 }
 
-const COLUMNS: &str = "id, slug, member_class, legal_id, kind, name, short_name, parent_id, created_at, updated_at";
+const COLUMNS: &str =
+    "id, slug, member_class, legal_id, kind, name, short_name, parent_id, created_at, updated_at";
 
 macro_rules! org_from_row {
     ($r:expr) => {{
@@ -57,7 +58,11 @@ macro_rules! org_from_row {
 
 impl Store {
     /// Creates an organization. A taken slug or (member class, legal id) is a [`StoreError::Conflict`].
-    pub async fn create_organization(&self, o: &NewOrganization, actor: &Actor) -> Result<Organization> {
+    pub async fn create_organization(
+        &self,
+        o: &NewOrganization,
+        actor: &Actor,
+    ) -> Result<Organization> {
         if o.name.is_empty() {
             return Err(StoreError::Corrupt("an organization needs a name".into()));
         }
@@ -176,10 +181,9 @@ fn conflict_names(e: sqlx::Error, o: &NewOrganization) -> StoreError {
         StoreError::Conflict(c) if c.contains("slug") => {
             StoreError::Conflict(format!("organization with slug {}", o.slug))
         }
-        StoreError::Conflict(_) => StoreError::Conflict(format!(
-            "organization {}/{}",
-            o.member_class, o.legal_id
-        )),
+        StoreError::Conflict(_) => {
+            StoreError::Conflict(format!("organization {}/{}", o.member_class, o.legal_id))
+        }
         other => other,
     }
 }

@@ -123,6 +123,15 @@ async fn drop_stale(conn: &mut PgConnection) {
     }
 }
 
+impl Store {
+    /// Runs raw SQL, for tests that must show what the database itself refuses.
+    pub async fn raw_execute_for_tests(&self, sql: &'static str) -> crate::Result<u64> {
+        crate::on_pool!(self, pool => {
+            Ok(sqlx::query(sql).execute(pool).await?.rows_affected())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -131,19 +140,13 @@ mod tests {
             super::with_database("postgres://u@h:5432/postgres", "x"),
             "postgres://u@h:5432/x"
         );
-        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            super::with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
         assert_eq!(
             super::with_database("postgres://u@h/db?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-    }
-}
-
-impl Store {
-    /// Runs raw SQL, for tests that must show what the database itself refuses.
-    pub async fn raw_execute_for_tests(&self, sql: &'static str) -> crate::Result<u64> {
-        crate::on_pool!(self, pool => {
-            Ok(sqlx::query(sql).execute(pool).await?.rows_affected())
-        })
     }
 }

@@ -168,7 +168,13 @@ impl Store {
     }
 
     /// Gives a user a role in an organization (or platform-wide). Granting a role already held is a conflict.
-    pub async fn grant_role(&self, id: UserId, role: Role, org: Option<OrgId>, actor: &Actor) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        id: UserId,
+        role: Role,
+        org: Option<OrgId>,
+        actor: &Actor,
+    ) -> Result<()> {
         if role.needs_org() != org.is_some() {
             return Err(StoreError::Corrupt(if role.needs_org() {
                 format!("role {role} must name an organization")
@@ -208,7 +214,13 @@ impl Store {
     }
 
     /// Takes a role away; taking one not held is [`StoreError::NotFound`].
-    pub async fn revoke_role(&self, id: UserId, role: Role, org: Option<OrgId>, actor: &Actor) -> Result<()> {
+    pub async fn revoke_role(
+        &self,
+        id: UserId,
+        role: Role,
+        org: Option<OrgId>,
+        actor: &Actor,
+    ) -> Result<()> {
         let user = self
             .user(id)
             .await?

@@ -1,1 +1,249 @@
-fn main(){}
+//! `egov`: the Open eGov Platform in one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use egov::accounts::{self, PasswordSource};
+use egov::config::{self, Overrides};
+use egov::{demo, platform, server, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "egov",
+    version,
+    about = "The Open eGov Platform: the websites of all state bodies, in every official language, on one platform.",
+    long_about = "The Open eGov Platform: the websites of all state bodies, in every official language, on one platform.\n\n\
+Start here:  egov demo            (a demo deployment at http://127.0.0.1:8080/, accounts in ./egov-demo-data/demo-credentials.json)\n\
+Production:  egov serve --database postgres://…  (or the embedded SQLite default in --data)\n\n\
+Configuration comes from a TOML file (--config or EGOV_CONFIG), then EGOV_* environment variables, then flags.\n\
+`egov config` prints what is in effect."
+)]
+struct Cli {
+    /// Configuration file (TOML). Also EGOV_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]. Also EGOV_LISTEN.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// PEM certificate chain; serve HTTPS. Needs --tls-key. Also EGOV_TLS_CERT.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert. Also EGOV_TLS_KEY.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Args, Clone, Default)]
+struct StoreArgs {
+    /// Data folder: the SQLite database, files and the search index [default: ./egov-data]. Also EGOV_DATA.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded SQLite: postgres://USER:PASS@HOST/DB. Also EGOV_DATABASE_URL.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform.
+    Serve(ServeArgs),
+    /// Run the platform with the demo deployment (Tajikistan) loaded on first start; data in ./egov-demo-data.
+    Demo {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Data folder [default: ./egov-demo-data].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit (the server also applies them on start).
+    Migrate(StoreArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the effective configuration (secrets masked) and exit.
+    Config(ServeArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account with a role. Prints a generated password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// platform-admin, agency-admin, editor or reviewer.
+        #[arg(long)]
+        role: String,
+        /// The organization's slug (for every role but platform-admin).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Name shown in the interface [default: the part of the e-mail before @].
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a new password (generated unless --password-stdin) and end the account's sessions.
+    Passwd {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn overrides(a: &ServeArgs) -> Overrides {
+    Overrides {
+        listen: a.listen.clone(),
+        data_dir: a.store.data.clone(),
+        database_url: a.store.database.clone(),
+        tls_cert: a.tls_cert.clone(),
+        tls_key: a.tls_key.clone(),
+    }
+}
+
+fn store_overrides(s: &StoreArgs) -> Overrides {
+    Overrides {
+        data_dir: s.data.clone(),
+        database_url: s.database.clone(),
+        ..Overrides::default()
+    }
+}
+
+const DEFAULT_DATA: &str = "./egov-data";
+const DEMO_DATA: &str = "./egov-demo-data";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve(a) => {
+            let config = config::load(file, &overrides(&a), DEFAULT_DATA.as_ref())?;
+            telemetry::init_logs(config.log_format);
+            let store = platform::prepare_store(&config).await?;
+            let listener = platform::bind(&config).await?;
+            platform::run(&config, store, listener, server::shutdown_signal()).await
+        }
+        Command::Demo { listen, data } => {
+            let o = Overrides {
+                listen,
+                data_dir: data,
+                ..Overrides::default()
+            };
+            let config = config::load(file, &o, DEMO_DATA.as_ref())?;
+            telemetry::init_logs(config.log_format);
+            let store = platform::prepare_store(&config).await?;
+            let listener = platform::bind(&config).await?;
+            let base = format!(
+                "{}://{}",
+                if config.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                },
+                listener.local_addr()?
+            );
+            let creds = config.data_dir.join("demo-credentials.json");
+            if demo::load_if_empty(&store, &config.data_dir, &base).await? {
+                tracing::info!(credentials = %creds.display(), "demo deployment loaded");
+            }
+            eprintln!(
+                "\n  Open eGov Platform demo: {base}/\n  Demo accounts: {}\n",
+                creds.display()
+            );
+            platform::run(&config, store, listener, server::shutdown_signal()).await
+        }
+        Command::Migrate(s) => {
+            let config = config::load(file, &store_overrides(&s), DEFAULT_DATA.as_ref())?;
+            let store = platform::open_store(&config).await?;
+            store.migrate().await?;
+            store.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            org,
+            name,
+            password_stdin,
+            store,
+        }) => {
+            let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
+            let store = platform::prepare_store(&config).await?;
+            let source = if password_stdin {
+                PasswordSource::Stdin
+            } else {
+                PasswordSource::Generate
+            };
+            let out = accounts::add(
+                &store,
+                &email,
+                &role,
+                org.as_deref(),
+                name.as_deref(),
+                source,
+            )
+            .await;
+            store.close().await;
+            println!("{}", out?);
+            Ok(())
+        }
+        Command::User(UserCommand::Passwd {
+            email,
+            password_stdin,
+            store,
+        }) => {
+            let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
+            let store = platform::prepare_store(&config).await?;
+            let source = if password_stdin {
+                PasswordSource::Stdin
+            } else {
+                PasswordSource::Generate
+            };
+            let out = accounts::passwd(&store, &email, source).await;
+            store.close().await;
+            println!("{}", out?);
+            Ok(())
+        }
+        Command::Config(a) => {
+            let config = config::load(file, &overrides(&a), DEFAULT_DATA.as_ref())?;
+            print!("{}", config.to_display_toml());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Cookies, anti-forgery tokens and the headers every answer carries.
+//!
+//! Forms are protected with a double-submit token: a random value in an HttpOnly, SameSite=Strict cookie,
+//! repeated in a hidden field, compared in constant time. A cookie is only set for pages that show a form,
+//! so public pages stay cacheable. Signing in replaces the token, so one planted before sign-in is useless.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+use crate::errors::{ErrorCode, PageError};
+
+pub(crate) const CSRF_COOKIE: &str = "egov_csrf";
+pub(crate) const CSRF_FIELD: &str = "csrf";
+
+/// 32 random bytes, hex-encoded: session tokens and anti-forgery tokens.
+pub(crate) fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// What the store keeps instead of a session token.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The value of cookie `name` in a request's headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the platform's attributes.
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: &str,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
+    let mut s = format!("{name}={value}; Path=/; SameSite={same_site}");
+    if let Some(age) = max_age {
+        s.push_str(&format!("; Max-Age={age}"));
+    }
+    if http_only {
+        s.push_str("; HttpOnly");
+    }
+    if secure {
+        s.push_str("; Secure");
+    }
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The anti-forgery token of this request: from its cookie, or new (and then set on the answer if a page
+/// used it).
+#[derive(Clone)]
+pub struct CsrfToken {
+    value: Arc<str>,
+    is_new: bool,
+    used: Arc<AtomicBool>,
+}
+
+impl CsrfToken {
+    /// The token for a hidden form field; marks it used so the cookie is set.
+    pub fn value(&self) -> &str {
+        self.used.store(true, Ordering::Relaxed);
+        &self.value
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
+        parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .ok_or_else(|| PageError::internal("csrf middleware missing"))
+    }
+}
+
+/// Middleware: gives each request a [`CsrfToken`] and sets its cookie when a new one was put in a form.
+pub(crate) async fn csrf_cookie(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let token = CsrfToken {
+        is_new: existing.is_none(),
+        value: existing.unwrap_or_else(random_token).into(),
+        used: Arc::new(AtomicBool::new(false)),
+    };
+    req.extensions_mut().insert(token.clone());
+    let mut resp = next.run(req).await;
+    if token.is_new
+        && token.used.load(Ordering::Relaxed)
+        && !resp.headers().contains_key(header::SET_COOKIE)
+    {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(
+                CSRF_COOKIE,
+                &token.value,
+                None,
+                "Strict",
+                true,
+                state.config().secure_cookies,
+            ),
+        );
+    }
+    resp
+}
+
+/// A form body whose anti-forgery token matched the cookie. Oversized bodies, missing or wrong tokens and
+/// malformed fields are refused with the portal's own error pages, before the handler runs.
+pub struct VerifiedForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        let cookie_token = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+                PageError::new(ErrorCode::PayloadTooLarge)
+            } else {
+                PageError::new(ErrorCode::BadRequest)
+            }
+        })?;
+        if !is_form {
+            return Err(PageError::new(ErrorCode::BadRequest)
+                .detail("expected a form (application/x-www-form-urlencoded)"));
+        }
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            .map_err(|_| PageError::new(ErrorCode::BadRequest))?;
+        let sent = fields
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str());
+        let valid = match (cookie_token.as_deref(), sent) {
+            (Some(c), Some(s)) if !c.is_empty() => bool::from(c.as_bytes().ct_eq(s.as_bytes())),
+            _ => false,
+        };
+        if !valid {
+            return Err(PageError::new(ErrorCode::CsrfFailed));
+        }
+        serde_urlencoded::from_bytes(&body)
+            .map(VerifiedForm)
+            .map_err(|e| PageError::new(ErrorCode::BadRequest).detail(e.to_string()))
+    }
+}
+
+/// Headers for every answer: no sniffing, no framing, a strict content policy (no inline scripts, nothing
+/// from other origins), no referrer leaking paths to other sites.
+pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; egov_csrf=abc"),
+        );
+        h.append(header::COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(cookie(&h, "egov_csrf"), Some("abc"));
+        assert_eq!(cookie(&h, "b"), Some("2"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let c = set_cookie("s", "v", Some(60), "Lax", true, true);
+        assert_eq!(
+            c.to_str().unwrap(),
+            "s=v; Path=/; SameSite=Lax; Max-Age=60; HttpOnly; Secure"
+        );
+    }
+}
