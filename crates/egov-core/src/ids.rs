@@ -47,6 +47,16 @@ string_newtype!(
     Slug
 );
 string_newtype!(
+    /// The slug of a content item within its agency and kind: like [`Slug`], up to 80 characters
+    /// (`2024-08-22-treaty-on-allied-relations`).
+    ItemSlug
+);
+string_newtype!(
+    /// The name of an attached file as shown in its URL: `[A-Za-z0-9._-]{1,100}`, not starting with a dot,
+    /// no `..` — never a path.
+    FileName
+);
+string_newtype!(
     /// An e-mail address, trimmed and lower-cased; the one form accounts are keyed by.
     Email
 );
@@ -59,21 +69,57 @@ string_newtype!(
     LegalId
 );
 
+fn check_slug(s: &str, what: &'static str, max: usize) -> Result<(), ParseError> {
+    let ok_chars = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !(2..=max).contains(&s.len()) {
+        return Err(ParseError::new(
+            what,
+            format!("must be 2 to {max} characters"),
+        ));
+    }
+    if !ok_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+        return Err(ParseError::new(
+            what,
+            "only a-z, 0-9 and single inner hyphens are allowed",
+        ));
+    }
+    Ok(())
+}
+
 impl Slug {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let ok_chars = s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !(2..=40).contains(&s.len()) {
-            return Err(ParseError::new("slug", "must be 2 to 40 characters"));
+        check_slug(s, "slug", 40).map(|()| Slug(s.to_owned()))
+    }
+}
+
+impl ItemSlug {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        check_slug(s, "item slug", 80).map(|()| ItemSlug(s.to_owned()))
+    }
+}
+
+impl FileName {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let ok = (1..=100).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+            && !s.starts_with('.')
+            && !s.contains("..");
+        if ok {
+            Ok(FileName(s.to_owned()))
+        } else {
+            Err(ParseError::new(
+                "file name",
+                "must be 1 to 100 of A-Z, a-z, 0-9, dot, underscore and hyphen, not starting with a dot",
+            ))
         }
-        if !ok_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
-            return Err(ParseError::new(
-                "slug",
-                "only a-z, 0-9 and single inner hyphens are allowed",
-            ));
-        }
-        Ok(Slug(s.to_owned()))
+    }
+
+    /// The extension, lower-cased, if any.
+    pub fn extension(&self) -> Option<String> {
+        self.0.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
     }
 }
 
@@ -185,6 +231,34 @@ mod tests {
     }
 
     #[test]
+    fn item_slugs_and_file_names() {
+        assert!(
+            ItemSlug::parse("2024-08-22-treaty-on-allied-relations-signed-in-dushanbe").is_ok()
+        );
+        assert!(ItemSlug::parse(&"a".repeat(81)).is_err());
+        for ok in ["order-2024-17.txt", "a", "Report_2025.pdf"] {
+            assert!(FileName::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".htaccess",
+            "../etc/passwd",
+            "a/b.txt",
+            "a\\b",
+            "x..txt",
+            "файл.txt",
+            "a b.txt",
+            "%2e%2e",
+        ] {
+            assert!(FileName::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            FileName::parse("A.TXT").unwrap().extension().as_deref(),
+            Some("txt")
+        );
+    }
+
+    #[test]
     fn emails() {
         assert_eq!(
             Email::parse(" Admin@AIDT.gov.tj ").unwrap().as_str(),
@@ -228,6 +302,13 @@ mod tests {
             prop_assume!(s.len() >= 2);
             let slug = Slug::parse(&s).unwrap();
             prop_assert_eq!(slug.as_str(), s.as_str());
+        }
+
+        #[test]
+        fn file_names_are_never_paths(s in "\\PC{0,40}") {
+            if let Ok(f) = FileName::parse(&s) {
+                prop_assert!(!f.as_str().contains('/') && !f.as_str().contains('\\') && !f.as_str().starts_with('.'));
+            }
         }
 
         #[test]

@@ -9,12 +9,14 @@
 //! no database, no clock reads outside [`clock`]).
 
 pub mod clock;
+pub mod content;
 pub mod ids;
 pub mod lang;
 pub mod password;
 pub mod roles;
 
-pub use ids::{Email, LegalId, MemberClass, OrgId, Slug, UserId};
+pub use content::{ContentKind, Status};
+pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};
 pub use lang::{Lang, Languages, Localized, Resolved};
 pub use roles::Role;
 

@@ -10,6 +10,7 @@
 //! same transaction, and the audit table refuses updates and deletes at the database level.
 
 pub mod audit;
+pub mod content;
 pub mod deployment;
 mod migrations;
 pub mod organizations;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{
 };
 
 pub use audit::{Actor, AuditEntry};
+pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
 pub use deployment::Deployment;
 pub use organizations::{NewOrganization, Organization};
 pub use users::{NewUser, Session, User, UserRole};

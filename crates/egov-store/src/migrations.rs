@@ -18,9 +18,13 @@ macro_rules! migration_list {
 }
 
 pub(crate) fn sqlite() -> Migrator {
-    Migrator::with_migrations(migration_list!("sqlite": 1 => "0001_foundation"))
+    Migrator::with_migrations(
+        migration_list!("sqlite": 1 => "0001_foundation", 2 => "0002_content"),
+    )
 }
 
 pub(crate) fn postgres() -> Migrator {
-    Migrator::with_migrations(migration_list!("postgres": 1 => "0001_foundation"))
+    Migrator::with_migrations(
+        migration_list!("postgres": 1 => "0001_foundation", 2 => "0002_content"),
+    )
 }

@@ -19,6 +19,10 @@ pub struct Organization {
     pub name: Localized,
     pub short_name: Localized,
     pub parent: Option<OrgId>,
+    /// What the organization does, per language (shown on its home page).
+    pub description: Localized,
+    /// Address, phone, e-mail, hours: `{"address": {lang: text}, "phone": "...", "email": "...", "hours": {...}}`.
+    pub contacts: serde_json::Value,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -34,8 +38,8 @@ pub struct NewOrganization {
     pub parent: Option<OrgId>,
 }
 
-const COLUMNS: &str =
-    "id, slug, member_class, legal_id, kind, name, short_name, parent_id, created_at, updated_at";
+const COLUMNS: &str = "id, slug, member_class, legal_id, kind, name, short_name, parent_id, \
+                       description, contacts, created_at, updated_at";
 
 macro_rules! org_from_row {
     ($r:expr) => {{
@@ -50,6 +54,8 @@ macro_rules! org_from_row {
             name: from_json("organization name", r.try_get("name")?)?,
             short_name: from_json("organization short name", r.try_get("short_name")?)?,
             parent: r.try_get::<Option<i64>, _>("parent_id")?.map(OrgId),
+            description: from_json("organization description", r.try_get("description")?)?,
+            contacts: from_json("organization contacts", r.try_get("contacts")?)?,
             created_at: Millis(r.try_get("created_at")?),
             updated_at: Millis(r.try_get("updated_at")?),
         })
@@ -85,6 +91,9 @@ impl Store {
             .await
             .map_err(|e| conflict_names(e, o))?
             .try_get("id")?;
+            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
             write_audit!(&mut *tx, actor, Change {
                 action: "organization.create",
                 subject: format!("organization:{}", o.slug),
@@ -124,6 +133,9 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
             write_audit!(&mut *tx, actor, Change {
                 action: "organization.rename",
                 subject: format!("organization:{}", before.slug),
@@ -136,6 +148,42 @@ impl Store {
         self.organization(id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("organization {id}")))
+    }
+
+    /// Sets the description and contacts shown on the organization's site. Audited.
+    pub async fn set_organization_profile(
+        &self,
+        id: OrgId,
+        description: &Localized,
+        contacts: &serde_json::Value,
+        actor: &Actor,
+    ) -> Result<()> {
+        let before = self
+            .organization(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organization {id}")))?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE organizations SET description = $1, contacts = $2, updated_at = $3 WHERE id = $4")
+                .bind(json_text(description))
+                .bind(contacts.to_string())
+                .bind(Millis::now().0)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+            write_audit!(&mut *tx, actor, Change {
+                action: "organization.profile",
+                subject: format!("organization:{}", before.slug),
+                org_id: Some(id),
+                before: Some(serde_json::json!({"description": before.description, "contacts": before.contacts}).to_string()),
+                after: Some(serde_json::json!({"description": description, "contacts": contacts}).to_string()),
+            })?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn organization(&self, id: OrgId) -> Result<Option<Organization>> {

@@ -1,0 +1,92 @@
+//! What an agency's site is made of: kinds of content and the states of their workflow.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ParseError;
+
+macro_rules! closed_set {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, ParseError> {
+                match s {
+                    $($text => Ok($name::$variant),)*
+                    _ => Err(ParseError::new($what, format!(
+                        "{:?} is not one of {}", s.chars().take(32).collect::<String>(),
+                        [$($text),*].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+closed_set!(
+    /// A kind of content on an agency's site; each kind has its own section.
+    ContentKind, "content kind" {
+        News => "news",
+        Document => "document",
+        Page => "page",
+        Leader => "leader",
+        Unit => "unit",
+        Vacancy => "vacancy",
+        Event => "event",
+        Service => "service",
+    }
+);
+
+closed_set!(
+    /// Where an item stands in the editorial workflow; only `Published` items are public.
+    Status, "status" {
+        Draft => "draft",
+        InReview => "in-review",
+        Published => "published",
+        Archived => "archived",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for k in ContentKind::ALL {
+            assert_eq!(ContentKind::parse(k.as_str()).unwrap(), *k);
+        }
+        for s in Status::ALL {
+            assert_eq!(s.as_str().parse::<Status>().unwrap(), *s);
+        }
+        assert!(ContentKind::parse("../news").is_err());
+        assert_eq!(
+            serde_json::to_string(&Status::InReview).unwrap(),
+            "\"in-review\""
+        );
+    }
+}
