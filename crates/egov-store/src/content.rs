@@ -17,6 +17,8 @@ pub struct ContentItem {
     pub org: OrgId,
     pub kind: ContentKind,
     pub slug: ItemSlug,
+    /// A finer kind within the kind: `press-release`, `appointment` for news; `order`, `law` for documents.
+    pub subtype: String,
     pub status: Status,
     /// The item's own date: publication (news), adoption (documents), the day (events), deadline (vacancies).
     pub date: Option<Millis>,
@@ -35,6 +37,7 @@ pub struct NewContent {
     pub org: OrgId,
     pub kind: ContentKind,
     pub slug: ItemSlug,
+    pub subtype: String,
     pub status: Status,
     pub date: Option<Millis>,
     pub position: i64,
@@ -49,6 +52,7 @@ pub struct NewContent {
 pub struct ContentQuery {
     pub org: Option<OrgId>,
     pub kind: ContentKind,
+    pub subtype: Option<String>,
     pub from: Option<Millis>,
     pub to: Option<Millis>,
     pub include_unpublished: bool,
@@ -61,6 +65,7 @@ impl ContentQuery {
         ContentQuery {
             org: None,
             kind,
+            subtype: None,
             from: None,
             to: None,
             include_unpublished: false,
@@ -92,7 +97,7 @@ pub struct NewAttachment {
 /// The largest attachment the store accepts.
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 
-const COLUMNS: &str = "id, org_id, kind, slug, status, date, position, title, summary, body, meta, published_at, updated_at";
+const COLUMNS: &str = "id, org_id, kind, slug, subtype, status, date, position, title, summary, body, meta, published_at, updated_at";
 
 macro_rules! item_from_row {
     ($r:expr) => {{
@@ -103,6 +108,7 @@ macro_rules! item_from_row {
             org: OrgId(r.try_get("org_id")?),
             kind: ContentKind::parse(r.try_get("kind")?).map_err(corrupt)?,
             slug: ItemSlug::parse(r.try_get("slug")?).map_err(corrupt)?,
+            subtype: r.try_get("subtype")?,
             status: Status::parse(r.try_get("status")?).map_err(corrupt)?,
             date: r.try_get::<Option<i64>, _>("date")?.map(Millis),
             position: r.try_get("position")?,
@@ -137,10 +143,10 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO content_items (org_id, kind, slug, status, date, position, title, summary, body, meta, published_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                "INSERT INTO content_items (org_id, kind, slug, status, date, position, title, summary, body, meta, published_at, created_at, updated_at, subtype) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) \
                  ON CONFLICT (org_id, kind, slug) DO UPDATE SET status = $4, date = $5, position = $6, title = $7, \
-                 summary = $8, body = $9, meta = $10, published_at = $11, updated_at = $12",
+                 summary = $8, body = $9, meta = $10, published_at = $11, updated_at = $12, subtype = $13",
             )
             .bind(c.org.0)
             .bind(c.kind.as_str())
@@ -154,6 +160,7 @@ impl Store {
             .bind(c.meta.to_string())
             .bind(published_at)
             .bind(now)
+            .bind(&c.subtype)
             .execute(&mut *tx)
             .await?;
             bump_version!(&mut *tx)?;
@@ -201,7 +208,8 @@ impl Store {
         let offset = i64::from(q.offset);
         on_pool!(self, pool => {
             let filter = "kind = $1 AND ($2 IS NULL OR org_id = $2) AND ($3 IS NULL OR date >= $3) \
-                          AND ($4 IS NULL OR date < $4) AND ($5 OR status = 'published')";
+                          AND ($4 IS NULL OR date < $4) AND ($5 OR status = 'published') \
+                          AND ($8 IS NULL OR subtype = $8)";
             let sql = format!(
                 "SELECT {COLUMNS} FROM content_items WHERE {filter} \
                  ORDER BY date DESC, position ASC, id DESC LIMIT $6 OFFSET $7"
@@ -214,6 +222,7 @@ impl Store {
                 .bind(q.include_unpublished)
                 .bind(limit)
                 .bind(offset)
+                .bind(q.subtype.as_deref())
                 .fetch_all(pool)
                 .await?;
             let items = rows.iter().map(|r| item_from_row!(r)).collect::<Result<Vec<_>>>()?;
@@ -223,6 +232,9 @@ impl Store {
                 .bind(q.from.map(|d| d.0))
                 .bind(q.to.map(|d| d.0))
                 .bind(q.include_unpublished)
+                .bind(limit)
+                .bind(offset)
+                .bind(q.subtype.as_deref())
                 .fetch_one(pool)
                 .await?
                 .try_get("n")?;

@@ -397,6 +397,7 @@ fn news(org: OrgId, slug: &str, date: &str, status: Status) -> NewContent {
         org,
         kind: ContentKind::News,
         slug: ItemSlug::parse(slug).unwrap(),
+        subtype: "press-release".into(),
         status,
         date: Millis::parse_ymd(date),
         position: 0,
@@ -469,6 +470,11 @@ async fn content_is_stored_listed_and_versioned(store: &Store) {
     q.to = Millis::parse_ymd("2025-01-01");
     let (in_2024, _) = store.list_content(&q).await.unwrap();
     assert_eq!(in_2024.len(), 1);
+    q.subtype = Some("appointment".into());
+    assert_eq!(store.list_content(&q).await.unwrap().1, 0);
+    q.subtype = Some("press-release".into());
+    assert_eq!(store.list_content(&q).await.unwrap().1, 1);
+    q.subtype = None;
     q.include_unpublished = true;
     q.from = None;
     q.to = None;

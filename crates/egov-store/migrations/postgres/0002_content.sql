@@ -8,6 +8,7 @@ CREATE TABLE content_items (
     org_id        BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     kind          TEXT NOT NULL,
     slug          TEXT NOT NULL,
+    subtype       TEXT NOT NULL DEFAULT '',
     status        TEXT NOT NULL,
     date          BIGINT,
     position      BIGINT NOT NULL DEFAULT 0,
@@ -21,6 +22,7 @@ CREATE TABLE content_items (
     UNIQUE (org_id, kind, slug)
 );
 CREATE INDEX content_by_kind ON content_items (kind, status, date DESC);
+CREATE INDEX content_by_subtype ON content_items (kind, subtype, status, date DESC);
 CREATE INDEX content_by_org ON content_items (org_id, kind, status, date DESC);
 
 CREATE TABLE attachments (
