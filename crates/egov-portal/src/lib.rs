@@ -9,12 +9,20 @@
 
 pub mod accounts;
 mod admin;
+pub mod api;
+pub mod cache;
+mod documents;
 pub mod errors;
+mod feeds;
 mod home;
 pub mod i18n;
+mod news;
 mod ops;
 pub mod render;
+pub mod sanitize;
 pub mod security;
+mod sites;
+pub mod view;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -48,6 +56,9 @@ pub struct PortalConfig {
     pub login_attempts_per_address: NonZeroU32,
     /// Largest form body accepted, in bytes.
     pub max_form_bytes: usize,
+    /// The address citizens reach the portal at (`https://hukumat.tj`), for feeds, sitemaps and links
+    /// that leave the page. Never taken from a request's Host header.
+    pub public_url: String,
 }
 
 impl Default for PortalConfig {
@@ -58,6 +69,7 @@ impl Default for PortalConfig {
             login_attempts_per_account: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
             login_attempts_per_address: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
             max_form_bytes: 64 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }
@@ -73,6 +85,7 @@ struct Inner {
     templates: Environment<'static>,
     throttle: LoginThrottle,
     metrics: Option<MetricsRender>,
+    page_cache: cache::PageCache,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -109,6 +122,7 @@ impl AppState {
             templates,
             throttle,
             metrics,
+            page_cache: cache::PageCache::default(),
         })))
     }
 
@@ -134,6 +148,19 @@ impl AppState {
 
     pub(crate) fn login_throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    pub fn page_cache(&self) -> &cache::PageCache {
+        &self.0.page_cache
+    }
+
+    /// Reads the store's content version; pages rendered before a change stop being served. The binary
+    /// calls this every second, and content writers call it after writing.
+    pub async fn refresh_content_version(&self) {
+        match self.0.store.content_version().await {
+            Ok(v) => self.0.page_cache.set_version(v),
+            Err(e) => tracing::warn!(error = %e, "could not read the content version"),
+        }
     }
 
     pub(crate) fn metrics_text(&self) -> Option<String> {
@@ -168,6 +195,30 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::root))
         .route("/{lang}/", get(home::national_home))
+        .route("/{lang}/news.atom", get(feeds::national_feed))
+        .route("/{lang}/{agency}", get(home::add_slash))
+        .route("/{lang}/{agency}/", get(sites::agency_home))
+        .route("/{lang}/{agency}/news", get(news::list))
+        .route("/{lang}/{agency}/news.atom", get(feeds::agency_feed))
+        .route("/{lang}/{agency}/news/{slug}", get(news::item))
+        .route("/{lang}/{agency}/documents", get(documents::list))
+        .route("/{lang}/{agency}/documents/{slug}", get(documents::item))
+        .route(
+            "/{lang}/{agency}/documents/{slug}/files/{file}",
+            get(documents::attachment),
+        )
+        .route("/{lang}/{agency}/pages/{slug}", get(sites::free_page))
+        .route("/{lang}/{agency}/{section}", get(sites::section))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/robots.txt", get(feeds::robots))
+        .route("/settings/vi", get(home::visual_mode))
+        .route("/api/v1/agencies", get(api::agencies))
+        .route("/api/v1/agencies/{slug}", get(api::agency))
+        .route("/api/v1/news", get(api::news))
+        .route("/api/v1/documents", get(api::documents))
+        .route("/api/v1/pages", get(api::pages))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/{*rest}", get(api::api_not_found))
         .route(
             "/login",
             get(accounts::login_page).post(accounts::login_submit),
@@ -186,6 +237,7 @@ pub fn router(state: AppState) -> Router {
             security::csrf_cookie,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), cache::cached))
         .layer(middleware::from_fn(ops::record))
         .layer(middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())

@@ -30,6 +30,30 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    (
+        "_news_card.html",
+        include_str!("../templates/_news_card.html"),
+    ),
+    ("_pager.html", include_str!("../templates/_pager.html")),
+    (
+        "agency_base.html",
+        include_str!("../templates/agency_base.html"),
+    ),
+    (
+        "agency_home.html",
+        include_str!("../templates/agency_home.html"),
+    ),
+    ("section.html", include_str!("../templates/section.html")),
+    ("item.html", include_str!("../templates/item.html")),
+    (
+        "news_list.html",
+        include_str!("../templates/news_list.html"),
+    ),
+    (
+        "documents_list.html",
+        include_str!("../templates/documents_list.html"),
+    ),
+    ("document.html", include_str!("../templates/document.html")),
 ];
 
 pub(crate) fn environment(

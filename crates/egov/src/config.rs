@@ -23,6 +23,7 @@ pub struct RawConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub log_format: Option<String>,
+    pub public_url: Option<String>,
     #[serde(default)]
     pub tls: RawTls,
     #[serde(default)]
@@ -107,6 +108,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("EGOV_DATA", "data_dir"),
     ("EGOV_DATABASE_URL", "database_url"),
     ("EGOV_LOG_FORMAT", "log_format"),
+    ("EGOV_PUBLIC_URL", "public_url"),
     ("EGOV_TLS_CERT", "tls.cert"),
     ("EGOV_TLS_KEY", "tls.key"),
     ("EGOV_INSTANCE", "deployment.instance"),
@@ -158,6 +160,7 @@ impl RawConfig {
                 "EGOV_DATA" => self.data_dir = Some(v.into()),
                 "EGOV_DATABASE_URL" => self.database_url = Some(v),
                 "EGOV_LOG_FORMAT" => self.log_format = Some(v),
+                "EGOV_PUBLIC_URL" => self.public_url = Some(v),
                 "EGOV_TLS_CERT" => self.tls.cert = Some(v.into()),
                 "EGOV_TLS_KEY" => self.tls.key = Some(v.into()),
                 "EGOV_INSTANCE" => self.deployment.instance = Some(v),
@@ -266,8 +269,28 @@ impl RawConfig {
         if !(1024..=16 * 1024 * 1024).contains(&max_form_bytes) {
             bail!("key `portal.max_form_bytes`: {max_form_bytes} is outside 1024..=16777216");
         }
+        let public_url = match self
+            .public_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+        {
+            None | Some("") => format!(
+                "{}://{listen}",
+                if tls.is_some() { "https" } else { "http" }
+            ),
+            Some(u)
+                if (u.starts_with("https://") || u.starts_with("http://"))
+                    && u.len() > 8
+                    && !u.contains(char::is_whitespace)
+                    && !u.contains(['?', '#']) =>
+            {
+                u.to_owned()
+            }
+            Some(u) => bail!("key `public_url`: {u:?} must be an address like https://hukumat.tj"),
+        };
         let portal = PortalConfig {
             secure_cookies: tls.is_some(),
+            public_url,
             session_ttl_secs: ttl,
             login_attempts_per_account: attempts(
                 "login_attempts_per_account",
@@ -391,6 +414,7 @@ impl Config {
             q(&self.data_dir.display().to_string())
         ));
         out.push_str(&format!("database_url = {}\n", q(&db)));
+        out.push_str(&format!("public_url = {}\n", q(&self.portal.public_url)));
         out.push_str(&format!(
             "log_format = {}\n",
             q(match self.log_format {
@@ -471,6 +495,7 @@ mod tests {
             ),
             ("[portal]\ncolour = 1", "colour"),
             ("log_format = \"xml\"", "`log_format`"),
+            ("public_url = \"hukumat.tj\"", "`public_url`"),
         ];
         for (toml, key) in cases {
             let e = format!("{:#}", validate(toml).unwrap_err());

@@ -72,11 +72,21 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let tls = config.tls.as_ref().map(server::tls_acceptor).transpose()?;
     let (router, state) = app(config, store.clone())?;
+    state.refresh_content_version().await;
+    let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            state.housekeeping().await;
+            upkeep_state.housekeeping().await;
+        }
+    });
+    // Pages cached on this node retire within a second of a content change made on any node.
+    let freshness = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            state.refresh_content_version().await;
         }
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -88,6 +98,7 @@ pub async fn run(
     );
     let result = server::serve(listener, router, tls, shutdown).await;
     upkeep.abort();
+    freshness.abort();
     store.close().await;
     tracing::info!("stopped");
     result

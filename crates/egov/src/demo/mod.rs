@@ -9,17 +9,19 @@ use egov_store::{Actor, NewOrganization, NewUser, Store};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+mod content;
+
 const AGENCIES: &[&str] = &[
-    include_str!("../demo/tj/agencies/aidt.json"),
-    include_str!("../demo/tj/agencies/mfa.json"),
-    include_str!("../demo/tj/agencies/mint.json"),
-    include_str!("../demo/tj/agencies/medt.json"),
-    include_str!("../demo/tj/agencies/tax.json"),
-    include_str!("../demo/tj/agencies/moj.json"),
-    include_str!("../demo/tj/agencies/mia.json"),
-    include_str!("../demo/tj/agencies/dushanbe.json"),
+    include_str!("../../demo/tj/agencies/aidt.json"),
+    include_str!("../../demo/tj/agencies/mfa.json"),
+    include_str!("../../demo/tj/agencies/mint.json"),
+    include_str!("../../demo/tj/agencies/medt.json"),
+    include_str!("../../demo/tj/agencies/tax.json"),
+    include_str!("../../demo/tj/agencies/moj.json"),
+    include_str!("../../demo/tj/agencies/mia.json"),
+    include_str!("../../demo/tj/agencies/dushanbe.json"),
 ];
-const MEMBERS: &str = include_str!("../demo/tj/members.json");
+const MEMBERS: &str = include_str!("../../demo/tj/members.json");
 
 /// The part of a demo organization file the foundation reads; content sections are read by the portal's
 /// loader.
@@ -112,7 +114,8 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
     files.extend(member_texts.iter().map(String::as_str));
     for text in files {
         let o: DemoOrganization = serde_json::from_str(text).context("demo organization file")?;
-        store
+        let site: content::Site = serde_json::from_str(text).context("demo site content")?;
+        let org = store
             .create_organization(
                 &NewOrganization {
                     slug: o.slug,
@@ -126,6 +129,7 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
                 &actor,
             )
             .await?;
+        content::load_site(store, org.id, site).await?;
     }
     let mut accounts = Vec::new();
     for (email, name, role, org, what_for) in ACCOUNTS {
