@@ -60,6 +60,31 @@ pub(crate) fn environment(
     messages: Arc<Messages>,
 ) -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
+    // The default HTML escaping also rewrites `/` as `&#x2f;`; URLs read better (and compare in tests)
+    // without that, and `/` is harmless in text and quoted attributes.
+    env.set_formatter(|out, state, value| {
+        if *state.auto_escape() == minijinja::AutoEscape::Html
+            && value.kind() == minijinja::value::ValueKind::String
+            && !value.is_safe()
+        {
+            let s = value.as_str().unwrap_or_default();
+            let mut escaped = String::with_capacity(s.len() + 8);
+            for c in s.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped)
+                .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     for (name, src) in TEMPLATES {
         env.add_template(name, src)?;
     }

@@ -68,10 +68,14 @@ pub async fn spawn_with(
 /// A node on an existing database (a second node, or a restart).
 pub async fn spawn_on(db: TestStore, demo: bool, tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
     install_crypto();
-    let config = config_for(&db, tweak);
-    let store = platform::prepare_store(&config).await.expect("store");
-    let listener = TcpListener::bind(config.listen).await.expect("bind");
+    // Bind first, so the configuration (and the public address derived from it) names the real port.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
+    let config = config_for(&db, |raw| {
+        raw.listen = Some(addr.to_string());
+        tweak(raw);
+    });
+    let store = platform::prepare_store(&config).await.expect("store");
     let scheme = if config.tls.is_some() {
         "https"
     } else {
