@@ -274,17 +274,32 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
 
 const SITE_CSS: &str = include_str!("../assets/site.css");
 
-async fn site_css() -> Response {
+/// A fingerprint of the style sheet; pages link `site.css?v=…`, so a new release is fetched at once while
+/// an unchanged one is cached for a year.
+pub(crate) fn css_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(SITE_CSS.as_bytes())[..6])
+    })
+}
+
+async fn site_css(uri: axum::http::Uri) -> Response {
+    let fingerprinted = uri
+        .query()
+        .is_some_and(|q| q == format!("v={}", css_version()));
+    let cache = if fingerprinted {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
     (
         [
             (
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/css; charset=utf-8"),
             ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         SITE_CSS,
     )

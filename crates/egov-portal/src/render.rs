@@ -85,6 +85,7 @@ pub(crate) fn environment(
             minijinja::escape_formatter(out, state, value)
         }
     });
+    env.add_global("asset_v", crate::css_version());
     for (name, src) in TEMPLATES {
         env.add_template(name, src)?;
     }
