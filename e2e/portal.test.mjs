@@ -463,6 +463,9 @@ a11y('free page', async (page) => {
 });
 a11y('sign-in page', (page) => visit(page, '/login'));
 a11y('404 page', (page) => visit(page, '/en/no-such-agency/', 404));
+a11y('search results', (page) => visit(page, '/ru/search?q=' + encodeURIComponent('договор')));
+a11y('search with no results and a suggestion', (page) => visit(page, '/en/search?q=Mukhridin'));
+a11y('agency search', (page) => visit(page, '/tg/tax/search?q=' + encodeURIComponent('андоз')));
 a11y('news item in vi mode', async (page) => {
   await visit(page, await firstLinkUnder(page, '/en/mfa/news', '/en/mfa/news', 'news item'));
   await follow(page, page.locator('header a[href^="/settings/vi?on=1"]'), 'vi-on link');

@@ -104,3 +104,26 @@ kind-ministry = Ministries
 kind-committee = State committees
 kind-agency = Agencies
 kind-local = Local executive bodies
+search = Search
+search-placeholder = Search all state bodies
+search-label = What are you looking for?
+did-you-mean = Did you mean
+results-found = { $count ->
+    [one] { $count } result
+   *[other] { $count } results
+}
+partial-results = no page has all the words; these have some of them
+no-results = Nothing was found for “{ $query }”. Try other or fewer words.
+refine = Refine the results
+facet-agency = State body
+facet-kind = Type
+facet-year = Year
+facet-lang = Language
+kind-label-news = News
+kind-label-document = Document
+kind-label-page = Page
+kind-label-leader = Leadership
+kind-label-unit = Structure
+kind-label-vacancy = Vacancy
+kind-label-event = Event
+kind-label-service = E-service

@@ -103,3 +103,25 @@ kind-ministry = Министрліктер
 kind-committee = Мемлекеттік комитеттер
 kind-agency = Агенттіктер
 kind-local = Жергілікті атқарушы органдар
+search = Іздеу
+search-placeholder = Барлық мемлекеттік органдар бойынша іздеу
+search-label = Сіз не іздейсіз?
+did-you-mean = Мүмкін, сіз мынаны іздедіңіз
+results-found = { $count ->
+   *[other] { $count } нәтиже табылды
+}
+partial-results = ешбір бетте барлық сөз жоқ; сөздердің бір бөлігі бар беттер көрсетілген
+no-results = «{ $query }» сұрауы бойынша ештеңе табылмады. Басқа немесе азырақ сөз қолданып көріңіз.
+refine = Нәтижелерді нақтылау
+facet-agency = Мемлекеттік орган
+facet-kind = Түрі
+facet-year = Жыл
+facet-lang = Тіл
+kind-label-news = Жаңалық
+kind-label-document = Құжат
+kind-label-page = Бет
+kind-label-leader = Басшылық
+kind-label-unit = Құрылым
+kind-label-vacancy = Бос орын
+kind-label-event = Іс-шара
+kind-label-service = Электрондық қызмет

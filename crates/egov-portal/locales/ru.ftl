@@ -106,3 +106,28 @@ kind-ministry = Министерства
 kind-committee = Государственные комитеты
 kind-agency = Агентства
 kind-local = Местные исполнительные органы
+search = Поиск
+search-placeholder = Поиск по всем госорганам
+search-label = Что вы ищете?
+did-you-mean = Возможно, вы имели в виду
+results-found = { $count ->
+    [one] Найден { $count } результат
+    [few] Найдено { $count } результата
+    [many] Найдено { $count } результатов
+   *[other] Найдено { $count } результата
+}
+partial-results = ни одна страница не содержит всех слов; показаны страницы с частью из них
+no-results = По запросу «{ $query }» ничего не найдено. Попробуйте другие или более короткие слова.
+refine = Уточнить результаты
+facet-agency = Государственный орган
+facet-kind = Тип
+facet-year = Год
+facet-lang = Язык
+kind-label-news = Новость
+kind-label-document = Документ
+kind-label-page = Страница
+kind-label-leader = Руководство
+kind-label-unit = Структура
+kind-label-vacancy = Вакансия
+kind-label-event = Мероприятие
+kind-label-service = Электронная услуга

@@ -103,3 +103,25 @@ kind-ministry = Вазоратҳо
 kind-committee = Кумитаҳои давлатӣ
 kind-agency = Агентиҳо
 kind-local = Мақомоти иҷроияи маҳаллии ҳокимияти давлатӣ
+search = Ҷустуҷӯ
+search-placeholder = Ҷустуҷӯ дар ҳамаи мақомот
+search-label = Шумо чӣ ҷустуҷӯ мекунед?
+did-you-mean = Шояд шумо дар назар доштед
+results-found = { $count ->
+   *[other] { $count } натиҷа ёфт шуд
+}
+partial-results = ягон саҳифа ҳамаи калимаҳоро надорад; саҳифаҳое, ки як қисми онҳоро доранд, нишон дода шудаанд
+no-results = Аз рӯи дархости «{ $query }» чизе ёфт нашуд. Калимаҳои дигар ё камтарро санҷед.
+refine = Дақиқ кардани натиҷаҳо
+facet-agency = Мақоми давлатӣ
+facet-kind = Намуд
+facet-year = Сол
+facet-lang = Забон
+kind-label-news = Хабар
+kind-label-document = Ҳуҷҷат
+kind-label-page = Саҳифа
+kind-label-leader = Роҳбарият
+kind-label-unit = Сохтор
+kind-label-vacancy = Ҷойи холии корӣ
+kind-label-event = Чорабинӣ
+kind-label-service = Хизматрасонии электронӣ

@@ -31,6 +31,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
     fn bad(message: impl Into<String>) -> Self {
         ApiError {
             code: ErrorCode::BadRequest,
@@ -382,8 +388,8 @@ pub(crate) async fn pages(
 #[openapi(
     info(title = "Open eGov Platform content API", version = "1",
          description = "Read-only access to the published content of every state body's site: agencies, news, legal documents and pages, in every language."),
-    paths(agencies, agency, news, documents, pages),
-    components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail)),
+    paths(agencies, agency, news, documents, pages, crate::search::api),
+    components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail, crate::search::SearchAnswer)),
     tags((name = "agencies", description = "State bodies with a site"), (name = "content", description = "Published content"))
 )]
 pub struct ApiDoc;

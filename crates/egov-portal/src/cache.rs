@@ -83,8 +83,12 @@ impl PageCache {
 }
 
 fn cacheable_path(path: &str) -> bool {
+    // Search answers follow the index, which trails the content version by a moment; never keep them.
+    if path.ends_with("/search") {
+        return false;
+    }
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    (first.len() == 2 && !path.contains("/files/"))
+    (first.len() == 2 && !path.contains("/files/") && !path.ends_with("/search"))
         || matches!(path, "/sitemap.xml" | "/robots.txt")
         || path.starts_with("/api/v1/")
 }
@@ -195,6 +199,9 @@ mod tests {
             assert!(cacheable_path(yes), "{yes}");
         }
         for no in [
+            "/en/search",
+            "/api/v1/search",
+            "/en/mfa/search",
             "/en/mfa/documents/x/files/a.txt",
             "/admin",
             "/login",

@@ -20,6 +20,7 @@ mod news;
 mod ops;
 pub mod render;
 pub mod sanitize;
+mod search;
 pub mod security;
 mod sites;
 pub mod view;
@@ -86,6 +87,7 @@ struct Inner {
     throttle: LoginThrottle,
     metrics: Option<MetricsRender>,
     page_cache: cache::PageCache,
+    search: Option<Arc<egov_search::SearchIndex>>,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -107,6 +109,7 @@ impl AppState {
         deployment: Deployment,
         config: PortalConfig,
         metrics: Option<MetricsRender>,
+        search: Option<Arc<egov_search::SearchIndex>>,
     ) -> Result<Self, SetupError> {
         let messages = Arc::new(Messages::load(&deployment.languages)?);
         let templates = render::environment(messages.clone())?;
@@ -123,6 +126,7 @@ impl AppState {
             throttle,
             metrics,
             page_cache: cache::PageCache::default(),
+            search,
         })))
     }
 
@@ -148,6 +152,11 @@ impl AppState {
 
     pub(crate) fn login_throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    /// The search index of this node, if it has one.
+    pub fn search(&self) -> Option<Arc<egov_search::SearchIndex>> {
+        self.0.search.clone()
     }
 
     pub fn page_cache(&self) -> &cache::PageCache {
@@ -196,6 +205,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::root))
         .route("/{lang}/", get(home::national_home))
         .route("/{lang}/news.atom", get(feeds::national_feed))
+        .route("/{lang}/search", get(search::page))
+        .route("/{lang}/{agency}/search", get(search::agency_page))
+        .route("/api/v1/search", get(search::api))
         .route("/{lang}/{agency}", get(home::add_slash))
         .route("/{lang}/{agency}/", get(sites::agency_home))
         .route("/{lang}/{agency}/news", get(news::list))

@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/documents_list.html"),
     ),
     ("document.html", include_str!("../templates/document.html")),
+    ("search.html", include_str!("../templates/search.html")),
 ];
 
 pub(crate) fn environment(

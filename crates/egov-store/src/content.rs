@@ -324,6 +324,34 @@ impl Store {
         })
     }
 
+    /// Every item (whatever its status) changed at or after `since`, oldest change first, at most `limit`:
+    /// what a search index or another follower needs to catch up.
+    pub async fn content_changed_since(
+        &self,
+        since: Millis,
+        limit: u32,
+    ) -> Result<Vec<ContentItem>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {COLUMNS} FROM content_items WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(since.0)
+                .bind(i64::from(limit.clamp(1, 100_000)))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| item_from_row!(r))
+                .collect()
+        })
+    }
+
+    /// How many content items there are, whatever their status.
+    pub async fn content_count(&self) -> Result<u64> {
+        on_pool!(self, pool => {
+            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM content_items").fetch_one(pool).await?.try_get("n")?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
     /// A number that grows with every content change on any node.
     pub async fn content_version(&self) -> Result<i64> {
         on_pool!(self, pool => {

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod config;
 pub mod demo;
+pub mod indexing;
 pub mod platform;
 pub mod server;
 pub mod telemetry;

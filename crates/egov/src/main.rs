@@ -70,6 +70,8 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Rebuild the search index from the store, with a progress bar (stop the server on this data folder first).
+    Reindex(StoreArgs),
     /// Print the effective configuration (secrets masked) and exit.
     Config(ServeArgs),
 }
@@ -238,6 +240,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let out = accounts::passwd(&store, &email, source).await;
             store.close().await;
             println!("{}", out?);
+            Ok(())
+        }
+        Command::Reindex(s) => {
+            let config = config::load(file, &store_overrides(&s), DEFAULT_DATA.as_ref())?;
+            let store = platform::prepare_store(&config).await?;
+            let dir = config.data_dir.join("search-index");
+            let (index, _) = egov_search::SearchIndex::open(&dir, &config.deployment.languages).map_err(|e| {
+                anyhow::anyhow!("cannot open the search index in {} ({e}); is a server running on this data folder? Stop it first.", dir.display())
+            })?;
+            let index = std::sync::Arc::new(index);
+            let total = store.content_count().await?;
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} indexing [{bar:40}] {pos}/{len} items ({elapsed})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let n = egov::indexing::rebuild(&store, &index, &mut |k| bar.inc(k as u64)).await?;
+            bar.finish();
+            store.close().await;
+            println!(
+                "search index rebuilt: {n} items, {} documents, in {:.1}s",
+                index.num_docs(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Config(a) => {

@@ -9,8 +9,12 @@ use egov_portal::{AppState, MetricsRender};
 use egov_store::{Actor, Store};
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
+use egov_search::SearchIndex;
+
 use crate::config::{Config, Database};
-use crate::{server, telemetry};
+use crate::{indexing, server, telemetry};
 
 /// Opens the store the configuration names, creating the data folder for SQLite.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -47,8 +51,37 @@ pub async fn prepare_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Opens this node's search index (in the data folder) and brings it up to date with the store: a full
+/// rebuild when it is new, missing or was unusable, otherwise only what changed since its last commit.
+pub async fn prepare_search(config: &Config, store: &Store) -> anyhow::Result<Arc<SearchIndex>> {
+    let dir = config.data_dir.join("search-index");
+    let (index, fresh) = SearchIndex::open(&dir, &config.deployment.languages)
+        .with_context(|| format!("opening the search index in {}", dir.display()))?;
+    let index = Arc::new(index);
+    let started = std::time::Instant::now();
+    let (how, n) = if fresh || index.watermark().is_none() {
+        (
+            "rebuilt",
+            indexing::rebuild(store, &index, &mut |_| {}).await?,
+        )
+    } else {
+        ("caught up", indexing::catch_up(store, &index).await?)
+    };
+    tracing::info!(
+        items = n,
+        documents = index.num_docs(),
+        ms = started.elapsed().as_millis() as u64,
+        "search index {how}"
+    );
+    Ok(index)
+}
+
 /// The whole HTTP surface of this node.
-pub fn app(config: &Config, store: Store) -> anyhow::Result<(Router, AppState)> {
+pub fn app(
+    config: &Config,
+    store: Store,
+    search: Option<Arc<SearchIndex>>,
+) -> anyhow::Result<(Router, AppState)> {
     let metrics: Option<MetricsRender> = telemetry::metrics_handle().map(|h| {
         let render: MetricsRender = std::sync::Arc::new(move || h.render());
         render
@@ -58,6 +91,7 @@ pub fn app(config: &Config, store: Store) -> anyhow::Result<(Router, AppState)> 
         config.deployment.clone(),
         config.portal.clone(),
         metrics,
+        search,
     )
     .context("assembling the portal")?;
     Ok((egov_portal::router(state.clone()), state))
@@ -71,8 +105,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let tls = config.tls.as_ref().map(server::tls_acceptor).transpose()?;
-    let (router, state) = app(config, store.clone())?;
-    state.refresh_content_version().await;
+    // Read before the index catches up: a change made while it does is then seen as new by the loop below.
+    let start_version = store.content_version().await?;
+    let search = prepare_search(config, &store).await?;
+    let (router, state) = app(config, store.clone(), Some(search.clone()))?;
+    state.page_cache().set_version(start_version);
     let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -81,12 +118,27 @@ pub async fn run(
             upkeep_state.housekeeping().await;
         }
     });
-    // Pages cached on this node retire within a second of a content change made on any node.
+    // Within a second of a content change made on any node, this node's cached pages retire and its search
+    // index has the change.
+    let follow_store = store.clone();
     let freshness = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen = start_version;
         loop {
             tick.tick().await;
-            state.refresh_content_version().await;
+            let Ok(version) = follow_store.content_version().await else {
+                continue;
+            };
+            if version == seen {
+                continue;
+            }
+            if let Err(e) = indexing::catch_up(&follow_store, &search).await {
+                tracing::warn!(error = %e, "search index could not catch up; will retry");
+                continue;
+            }
+            state.page_cache().set_version(version);
+            seen = version;
         }
     });
     let scheme = if tls.is_some() { "https" } else { "http" };

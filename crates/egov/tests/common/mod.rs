@@ -100,7 +100,7 @@ pub async fn spawn_on(db: TestStore, demo: bool, tweak: impl FnOnce(&mut RawConf
         })
         .await
     });
-    TestApp {
+    let app = TestApp {
         base,
         addr,
         store,
@@ -109,10 +109,29 @@ pub async fn spawn_on(db: TestStore, demo: bool, tweak: impl FnOnce(&mut RawConf
         shutdown: Some(tx),
         handle: Some(handle),
         _db: db,
-    }
+    };
+    app.wait_until_serving().await;
+    app
 }
 
 impl TestApp {
+    /// Returns once the node answers (the store is migrated and the search index built before it does).
+    async fn wait_until_serving(&self) {
+        let probe = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        for _ in 0..400 {
+            if let Ok(r) = probe.get(self.url("/healthz")).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the test server did not start within 10 s");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
