@@ -42,9 +42,10 @@ pub fn fold_kazakh(c: char) -> char {
     }
 }
 
-/// Tajik endings, already folded, longest first within their group. Plural (-ҳо, -он/-ён/-гон/-ён),
-/// izofat (-и, -йи), object (-ро), possessive (-ам, -ат, -аш, -амон, -атон, -ашон, -ем, -ед), indefinite (-е,
-/// -ее), comparative (-тар, -тарин), adjectival (-ӣ folded to -и), verbal person endings (-анд, -ад, -ем, -ед).
+/// Tajik endings, already folded. Plural (-ҳо, -он/-ён/-гон), izofat (-и, -йи), object (-ро), plural
+/// possessives (-амон, -атон, -ашон), indefinite (-е), comparative (-тар, -тарин), adjectival (-ӣ folded to -и),
+/// verbal person endings (-анд, -ад, -ем, -ед). The one-syllable possessives -ам, -ат, -аш are left out on
+/// purpose: too many nouns end that way (давлат, хизмат, ҳуҷҷат), and cutting them merges unrelated words.
 const TAJIK_ENDINGS: &[&str] = &[
     "тарин",
     "ашон",
@@ -61,9 +62,6 @@ const TAJIK_ENDINGS: &[&str] = &[
     "тар",
     "ро",
     "ад",
-    "ам",
-    "ат",
-    "аш",
     "ем",
     "ед",
     "и",
@@ -72,9 +70,11 @@ const TAJIK_ENDINGS: &[&str] = &[
 ];
 
 /// Kazakh endings, already folded: plural (-лар/-лер/-дар/-дер/-тар/-тер), genitive (-нын/-нин/-дын/-дин/-тын/
-/// -тин), dative (-га/-ге/-ка/-ке/-на/-не), accusative (-ды/-ди/-ты/-ти/-ны/-ни), locative (-да/-де/-та/-те,
-/// -нда/-нде), ablative (-дан/-ден/-тан/-тен/-нан/-нен), instrumental (-мен/-бен/-пен), possessive (-сы/-си,
-/// -ы/-и, -ым/-им, -ын/-ин), and the frequent derivational -лык/-лик/-дык/-дик/-тык/-тик.
+/// -тин), dative (-га/-ге/-ка/-ке/-на/-не), accusative (-ды/-ди/-ны/-ни; the -ты/-ти of stems ending in a
+/// voiceless consonant is cut as -ы/-и and the doubled consonant left behind is collapsed, so "құжатты" and
+/// "құжаты" both meet "құжат"), locative (-да/-де/-та/-те, -нда/-нде), ablative (-дан/-ден/-тан/-тен/-нан/-нен),
+/// instrumental (-мен/-бен/-пен), possessive (-сы/-си, -ы/-и, -ым/-им, -ын/-ин), and the frequent derivational
+/// -лык/-лик/-дык/-дик/-тык/-тик.
 const KAZAKH_ENDINGS: &[&str] = &[
     "лардын",
     "лердин",
@@ -119,8 +119,6 @@ const KAZAKH_ENDINGS: &[&str] = &[
     "не",
     "ды",
     "ди",
-    "ты",
-    "ти",
     "ны",
     "ни",
     "да",
@@ -162,7 +160,16 @@ pub fn stem_tajik(word: &str) -> String {
 
 /// The stem of a folded, lower-cased Kazakh word.
 pub fn stem_kazakh(word: &str) -> String {
-    strip(word, KAZAKH_ENDINGS, 3)
+    let mut stem = strip(word, KAZAKH_ENDINGS, 3);
+    let chars: Vec<char> = stem.chars().collect();
+    if let [.., a, b] = chars[..]
+        && a == b
+        && !"аеиоуыэюя".contains(a)
+        && chars.len() > 3
+    {
+        stem.pop();
+    }
+    stem
 }
 
 #[cfg(test)]
