@@ -175,6 +175,14 @@ impl LoginThrottle {
     fn attempt(&self, account: &str, addr: Option<IpAddr>) -> Result<(), u64> {
         let now = DefaultClock::default().now();
         let wait = |d: Duration| d.as_secs().max(1);
+        // IPv6 clients usually hold a whole /64: count it as one address.
+        let addr = addr.map(|ip| match ip {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        });
         if let Some(ip) = addr {
             self.per_address
                 .check_key(&ip)
@@ -211,14 +219,8 @@ pub(crate) struct LogoutForm {}
 
 /// Only paths on this site are followed after sign-in, never another host.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
-        _ => "/admin".to_owned(),
-    }
+    next.and_then(crate::security::local_path)
+        .unwrap_or_else(|| "/admin".to_owned())
 }
 
 pub(crate) async fn login_page(
@@ -261,19 +263,15 @@ pub(crate) async fn login_submit(
     VerifiedForm(form): VerifiedForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let lang = chrome.lang;
-    let key = form.email.trim().to_lowercase();
+    // The throttle key is bounded; only a well-formed address is ever written to the audit log, so a mistyped
+    // password in the e-mail field is not kept, and refused attempts cannot grow the log without limit.
+    let key: String = form.email.trim().to_lowercase().chars().take(254).collect();
+    let audited = Email::parse(&form.email).map_or_else(
+        |_| "user:(not an e-mail address)".to_owned(),
+        |e| format!("user:{e}"),
+    );
     if let Err(wait) = state.login_throttle().attempt(&key, addr) {
         metrics::counter!("egov_login_total", "outcome" => "throttled").increment(1);
-        state
-            .store()
-            .record_event(
-                &Actor::System,
-                "login.throttled",
-                &format!("user:{key}"),
-                None,
-                Some(serde_json::json!({"ip": addr.map(|a| a.to_string())})),
-            )
-            .await?;
         return Err(PageError {
             retry_after: Some(wait),
             ..PageError::new(ErrorCode::TooManyRequests).in_lang(lang)
@@ -287,11 +285,22 @@ pub(crate) async fn login_submit(
         || egov_core::password::decoy_hash().to_owned(),
         |u| u.password_hash.clone(),
     );
+    // argon2 takes 19 MiB and most of a core per check: at most a few run at once, the rest wait briefly or
+    // are told to come back, so a flood of sign-ins cannot exhaust the node's memory.
+    let busy = || PageError {
+        retry_after: Some(5),
+        ..PageError::new(ErrorCode::Unavailable).in_lang(lang)
+    };
+    let permit = tokio::time::timeout(Duration::from_secs(3), state.password_checks().acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
     let password = form.password;
     let verified =
         tokio::task::spawn_blocking(move || egov_core::password::verify(&password, &stored_hash))
             .await
             .map_err(PageError::internal)?;
+    drop(permit);
     let user = match user {
         Some(u) if verified && !u.disabled => u,
         _ => {
@@ -301,7 +310,7 @@ pub(crate) async fn login_submit(
                 .record_event(
                     &Actor::System,
                     "login.failed",
-                    &format!("user:{key}"),
+                    &audited,
                     None,
                     Some(serde_json::json!({"ip": addr.map(|a| a.to_string())})),
                 )

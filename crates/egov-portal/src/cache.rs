@@ -24,7 +24,7 @@ use crate::security::cookie;
 
 /// Pages larger than this are served but not kept.
 const MAX_ENTRY_BYTES: usize = 512 * 1024;
-/// When the cache holds this many pages it starts over (a crude bound that keeps memory predictable).
+/// The most pages kept; past it, one is dropped for each new one.
 const MAX_ENTRIES: usize = 4096;
 
 struct Entry {
@@ -75,7 +75,10 @@ impl PageCache {
     fn put(&self, key: String, entry: Entry) {
         if let Ok(mut e) = self.entries.write() {
             if e.len() >= MAX_ENTRIES {
-                e.clear();
+                // Make room by dropping one entry; hot pages come back on their next request.
+                if let Some(victim) = e.keys().next().cloned() {
+                    e.remove(&victim);
+                }
             }
             e.insert(key, Arc::new(entry));
         }
@@ -91,6 +94,22 @@ fn cacheable_path(path: &str) -> bool {
     (first.len() == 2 && !path.contains("/files/") && !path.ends_with("/search"))
         || matches!(path, "/sitemap.xml" | "/robots.txt")
         || path.starts_with("/api/v1/")
+}
+
+/// Parameters some public page or API answer depends on.
+const KNOWN_PARAMS: &[&str] = &["page", "per_page", "year", "type", "agency", "from", "to"];
+
+/// The query's known parameters, sorted and re-encoded; `None` when it has any other.
+fn canonical_query(query: Option<&str>) -> Option<String> {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).ok()?;
+    if pairs
+        .iter()
+        .any(|(k, _)| !KNOWN_PARAMS.contains(&k.as_str()))
+    {
+        return None;
+    }
+    pairs.sort();
+    serde_urlencoded::to_string(&pairs).ok()
 }
 
 fn signed_in(headers: &HeaderMap) -> bool {
@@ -138,7 +157,16 @@ pub(crate) async fn cached(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let vi = cookie(req.headers(), VI_COOKIE) == Some("1");
-    let key = format!("{}|{}", req.uri(), if vi { "vi" } else { "" });
+    // The key is the path and the known parameters in a fixed order; a request with anything else (a
+    // cache-busting `?x=1`) is answered without being kept, so nobody can flush the cache with junk URLs.
+    let Some(query) = canonical_query(req.uri().query()) else {
+        return next.run(req).await;
+    };
+    let key = format!(
+        "{}?{query}|{}",
+        req.uri().path(),
+        if vi { "vi" } else { "" }
+    );
     let cache = state.page_cache();
     let req_headers = req.headers().clone();
     let head = method == Method::HEAD;
@@ -229,6 +257,16 @@ mod tests {
         c.set_version(2);
         assert!(c.get("k").is_none());
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn only_known_parameters_are_kept() {
+        assert_eq!(canonical_query(None).as_deref(), Some(""));
+        assert_eq!(
+            canonical_query(Some("year=2024&page=2")).as_deref(),
+            Some("page=2&year=2024")
+        );
+        assert_eq!(canonical_query(Some("page=2&x=1")), None);
     }
 
     #[test]

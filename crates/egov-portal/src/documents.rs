@@ -80,7 +80,7 @@ pub(crate) async fn list(
             year => year,
             subtype => subtype,
             types => types,
-            years => (2023..=2026).rev().collect::<Vec<i32>>(),
+            years => view::recent_years(),
         }},
     )
 }
@@ -116,7 +116,7 @@ pub(crate) async fn item(
     let v = view::item_view(&item, &agency, lang, state.languages());
     let crumbs = vec![
         section_crumb(&state, lang, &org, "documents", true),
-        Crumb::here(v.title.text.clone()),
+        Crumb::text(&v.title, None),
     ];
     let frame = frame(&state, lang, &org, "documents", crumbs).await?;
     let doctype = state

@@ -105,14 +105,11 @@ pub(crate) async fn visual_mode(
     Query(q): Query<VisualMode>,
 ) -> Response {
     let on = q.on.as_deref() == Some("1");
-    let back = match q.back.as_deref() {
-        Some(b)
-            if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && b.len() < 512 =>
-        {
-            b.to_owned()
-        }
-        _ => "/".to_owned(),
-    };
+    let back = q
+        .back
+        .as_deref()
+        .and_then(crate::security::local_path)
+        .unwrap_or_else(|| "/".to_owned());
     let secure = state.config().secure_cookies;
     let cookie = if on {
         set_cookie(VI_COOKIE, "1", Some(365 * 86_400), "Lax", false, secure)

@@ -86,6 +86,7 @@ struct Inner {
     templates: Environment<'static>,
     throttle: LoginThrottle,
     metrics: Option<MetricsRender>,
+    password_checks: tokio::sync::Semaphore,
     page_cache: cache::PageCache,
     search: Option<Arc<egov_search::SearchIndex>>,
 }
@@ -126,6 +127,9 @@ impl AppState {
             throttle,
             metrics,
             page_cache: cache::PageCache::default(),
+            password_checks: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            ),
             search,
         })))
     }
@@ -157,6 +161,10 @@ impl AppState {
     /// The search index of this node, if it has one.
     pub fn search(&self) -> Option<Arc<egov_search::SearchIndex>> {
         self.0.search.clone()
+    }
+
+    pub(crate) fn password_checks(&self) -> &tokio::sync::Semaphore {
+        &self.0.password_checks
     }
 
     pub fn page_cache(&self) -> &cache::PageCache {
@@ -251,7 +259,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), cache::cached))
         .layer(middleware::from_fn(ops::record))
-        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -269,7 +280,30 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         req.headers(),
         state.languages(),
     );
+    let is_api = req.uri().path().starts_with("/api/");
     let resp = next.run(req).await;
+    // The framework's own refusals (a query string or path segment that does not parse) come as plain text;
+    // readers get the portal's page or the API's JSON instead.
+    let framework_refusal = resp.status().is_client_error()
+        && resp.status() != StatusCode::METHOD_NOT_ALLOWED
+        && resp.extensions().get::<PendingError>().is_none()
+        && resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"));
+    if framework_refusal {
+        let code = if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::BadRequest
+        };
+        return if is_api {
+            api::ApiError::new(code, "the request's parameters could not be read").into_response()
+        } else {
+            state.error_page(&PageError::new(code), Some(lang))
+        };
+    }
     match resp.extensions().get::<PendingError>() {
         Some(PendingError(e)) => state.error_page(e, Some(lang)),
         None if resp.status() == StatusCode::METHOD_NOT_ALLOWED => {

@@ -126,7 +126,7 @@ pub(crate) async fn list(
             total => total,
             year => year,
             feed => format!("/{lang}/{agency}/news.atom"),
-            years => (2023..=2026).rev().collect::<Vec<i32>>(),
+            years => view::recent_years(),
         }},
     )
 }
@@ -146,7 +146,7 @@ pub(crate) async fn item(
     let v = view::item_view(&item, &agency, lang, state.languages());
     let crumbs = vec![
         section_crumb(&state, lang, &org, "news", true),
-        Crumb::here(v.title.text.clone()),
+        Crumb::text(&v.title, None),
     ];
     let frame = frame(&state, lang, &org, "news", crumbs).await?;
     chrome.render(

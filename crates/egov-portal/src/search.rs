@@ -331,9 +331,10 @@ pub(crate) async fn api(
         )
     })?;
     let req = request(&state, &p, None).map_err(|e| ApiError::new(ErrorCode::BadRequest, e))?;
-    let results = run(index, req.clone())
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
+    let results = run(index, req.clone()).await.map_err(|e| {
+        tracing::error!(error = %e, "search failed");
+        ApiError::new(ErrorCode::Internal, "the search could not be completed")
+    })?;
     let base = state.config().public_url.trim_end_matches('/').to_owned();
     let items = results
         .hits

@@ -31,6 +31,20 @@ pub(crate) fn random_token() -> String {
     hex::encode(b)
 }
 
+/// A redirect target that stays on this site: an absolute path, no scheme-relative `//`, no backslash, no
+/// control character (browsers drop tabs and newlines while parsing, which would turn `/\t/evil.example` into
+/// `//evil.example`), at most 512 bytes. Anything else is `None`.
+pub(crate) fn local_path(raw: &str) -> Option<String> {
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw.len() < 512
+        && !raw.chars().any(|c| c == '\\' || c.is_control())
+        && !raw[1..]
+            .trim_start_matches(|c: char| c.is_whitespace())
+            .starts_with('/');
+    ok.then(|| raw.to_owned())
+}
+
 /// What the store keeps instead of a session token.
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -165,7 +179,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.as_str());
         let valid = match (cookie_token.as_deref(), sent) {
-            (Some(c), Some(s)) if !c.is_empty() => bool::from(c.as_bytes().ct_eq(s.as_bytes())),
+            (Some(c), Some(s)) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                bool::from(c.as_bytes().ct_eq(s.as_bytes()))
+            }
             _ => false,
         };
         if !valid {
@@ -179,9 +195,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
 
 /// Headers for every answer: no sniffing, no framing, a strict content policy (no inline scripts, nothing
 /// from other origins), no referrer leaking paths to other sites.
-pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if state.config().secure_cookies {
+        // Served over HTTPS (directly or behind a proxy): browsers must never fall back to plain HTTP.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -204,6 +231,26 @@ pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_stay_on_site() {
+        assert_eq!(
+            local_path("/admin/audit?x=1").as_deref(),
+            Some("/admin/audit?x=1")
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil",
+            "/\t/evil.example",
+            "/ /evil",
+            "/\n/x",
+            "admin",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn reads_cookies() {

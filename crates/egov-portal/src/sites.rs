@@ -104,9 +104,9 @@ pub(crate) async fn frame(
         format!("/{lang}/"),
     )];
     if current.is_empty() {
-        trail.push(Crumb::here(agency.name.text.clone()));
+        trail.push(Crumb::text(&agency.name, None));
     } else {
-        trail.push(Crumb::link(agency.name.text.clone(), agency.url.clone()));
+        trail.push(Crumb::text(&agency.name, Some(agency.url.clone())));
     }
     trail.append(&mut crumbs);
     Ok(context! {
@@ -253,7 +253,7 @@ pub(crate) async fn free_page(
         lang,
         &org,
         &format!("pages/{slug}"),
-        vec![Crumb::here(v.title.text.clone())],
+        vec![Crumb::text(&v.title, None)],
     )
     .await?;
     chrome.render(

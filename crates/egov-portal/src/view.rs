@@ -143,6 +143,8 @@ pub fn agency_view(o: &Organization, lang: Lang, langs: &Languages) -> AgencyVie
 pub struct Crumb {
     pub label: String,
     pub url: Option<String>,
+    /// Set when the label is a fallback in another language, for its `lang` attribute.
+    pub lang: Option<String>,
 }
 
 impl Crumb {
@@ -150,14 +152,30 @@ impl Crumb {
         Crumb {
             label: label.into(),
             url: Some(url.into()),
+            lang: None,
         }
     }
     pub fn here(label: impl Into<String>) -> Self {
         Crumb {
             label: label.into(),
             url: None,
+            lang: None,
         }
     }
+    /// A crumb for a resolved text, carrying its language when it is a fallback.
+    pub fn text(t: &Text, url: Option<String>) -> Self {
+        Crumb {
+            label: t.text.clone(),
+            url,
+            lang: t.fallback.then(|| t.lang.clone()),
+        }
+    }
+}
+
+/// The years a reader can filter by: this year back to 1991 (independence; the oldest acts in force).
+pub fn recent_years() -> Vec<i32> {
+    let (now, _, _) = Millis::now().date();
+    (1991..=now).rev().collect()
 }
 
 /// Paging links for a list page.

@@ -212,7 +212,7 @@ impl Store {
                           AND ($8 IS NULL OR subtype = $8)";
             let sql = format!(
                 "SELECT {COLUMNS} FROM content_items WHERE {filter} \
-                 ORDER BY date DESC, position ASC, id DESC LIMIT $6 OFFSET $7"
+                 ORDER BY date DESC NULLS LAST, position ASC, id DESC LIMIT $6 OFFSET $7"
             );
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(q.kind.as_str())

@@ -289,7 +289,8 @@ impl RawConfig {
             Some(u) => bail!("key `public_url`: {u:?} must be an address like https://hukumat.tj"),
         };
         let portal = PortalConfig {
-            secure_cookies: tls.is_some(),
+            // Behind a TLS-terminating proxy the node speaks plain HTTP, but citizens reach it over HTTPS.
+            secure_cookies: tls.is_some() || public_url.starts_with("https://"),
             public_url,
             session_ttl_secs: ttl,
             login_attempts_per_account: attempts(

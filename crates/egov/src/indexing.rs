@@ -15,6 +15,7 @@ use egov_search::{SearchDoc, SearchIndex, plain_text};
 use egov_store::{ContentItem, Store};
 
 const BATCH: u32 = 20_000;
+const OVERLAP_MS: i64 = 5_000;
 
 /// The documents an item contributes: one per language its title exists in; none unless published.
 pub fn docs_for(item: &ContentItem, agency: &str) -> Vec<SearchDoc> {
@@ -85,7 +86,10 @@ async fn catch_up_with(
         .into_iter()
         .map(|o| (o.id, o.slug.to_string()))
         .collect();
-    let mut since = watermark(index).unwrap_or(Millis(0));
+    // Re-read a few seconds before the watermark: a writer that took its timestamp earlier but committed later
+    // (or a node whose clock runs slightly behind) is still caught. Replacing an item twice is harmless.
+    let mut since =
+        watermark(index).map_or(Millis(0), |w| Millis(w.0.saturating_sub(OVERLAP_MS).max(0)));
     let mut read = 0;
     loop {
         let items = store.content_changed_since(since, BATCH).await?;

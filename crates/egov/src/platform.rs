@@ -125,6 +125,7 @@ pub async fn run(
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut seen = start_version;
+        let mut failures: u32 = 0;
         loop {
             tick.tick().await;
             let Ok(version) = follow_store.content_version().await else {
@@ -133,12 +134,20 @@ pub async fn run(
             if version == seen {
                 continue;
             }
-            if let Err(e) = indexing::catch_up(&follow_store, &search).await {
-                tracing::warn!(error = %e, "search index could not catch up; will retry");
-                continue;
-            }
+            // Pages retire at once, whatever happens to the index.
             state.page_cache().set_version(version);
-            seen = version;
+            match indexing::catch_up(&follow_store, &search).await {
+                Ok(_) => {
+                    seen = version;
+                    failures = 0;
+                }
+                Err(e) => {
+                    failures += 1;
+                    let pause = Duration::from_millis(250 * (1 << failures.min(6)));
+                    tracing::warn!(error = %e, retry_in_ms = pause.as_millis() as u64, "search index could not catch up");
+                    tokio::time::sleep(pause).await;
+                }
+            }
         }
     });
     let scheme = if tls.is_some() { "https" } else { "http" };

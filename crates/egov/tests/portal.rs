@@ -269,6 +269,21 @@ async fn bad_input_gets_a_proper_error_never_a_500() {
         let status = raw_get_status(&app, raw).await;
         assert!(status == 404 || status == 400, "{raw} gave {status}");
     }
+    // What the framework itself refuses (a repeated parameter) still gets the portal's page or JSON.
+    let (status, body) = get(&app, "/en/mfa/news?page=1&page=2").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<h1"));
+    let r = app
+        .client()
+        .get(app.url("/api/v1/news?page=1&page=2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad-request");
+    // Unknown parameters are ignored by the page (and keep it out of the cache).
+    assert_eq!(get(&app, "/en/mfa/news?utm_source=x").await.0, 200);
     let json_cases: &[(&str, u16, &str)] = &[
         ("/api/v1/news?page=0", 400, "page"),
         ("/api/v1/news?per_page=1000", 400, "per_page"),
@@ -432,6 +447,19 @@ async fn visual_mode_is_a_cookie_and_returns_the_reader() {
         !plain.contains("class=\"vi\""),
         "the cache keeps the two modes apart"
     );
+    for sneaky in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%20%2Fevil.example",
+    ] {
+        let r = c
+            .get(app.url(&format!("/settings/vi?on=1&back={sneaky}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/", "{sneaky}");
+    }
     let evil = c
         .get(app.url("/settings/vi?on=1&back=https%3A%2F%2Fevil.example"))
         .send()

@@ -268,3 +268,43 @@ async fn a_corrupt_index_is_rebuilt_at_start() {
     assert!(after.as_u64().unwrap() > 0);
     again.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn reindex_rebuilds_from_the_store() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let data = app.config.data_dir.clone();
+    let db = app.stop_keep_db().await;
+    std::fs::remove_dir_all(data.join("search-index")).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_egov"));
+    for (k, _) in
+        std::env::vars().filter(|(k, _)| k.starts_with("EGOV_") && !k.starts_with("EGOV_TEST_"))
+    {
+        cmd.env_remove(k);
+    }
+    let out = cmd
+        .args(["reindex", "--data", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items: u32 = stdout
+        .split("search index rebuilt: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected output: {stdout}"));
+    assert!(items >= 100, "{stdout}");
+    // The rebuilt index serves the next start without another rebuild.
+    let again = spawn_on(db, false, |_| {}).await;
+    assert!(
+        search(&again, &[("q", "treaty")]).await["total"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    again.stop().await.unwrap();
+}

@@ -63,14 +63,11 @@ async fn tls_serves_https_with_secure_cookies() {
     assert!(
         session.contains("Secure") && session.contains("HttpOnly") && session.contains("Path=/")
     );
+    let admin = client.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(admin.status(), 200);
     assert_eq!(
-        client
-            .get(format!("{base}/admin"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
+        admin.headers()["strict-transport-security"],
+        "max-age=31536000"
     );
 
     // Plain HTTP to the TLS port gets no page.
