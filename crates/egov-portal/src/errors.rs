@@ -81,6 +81,8 @@ pub struct PageError {
     pub lang: Option<Lang>,
     /// Extra text safe to show (e.g. which parameter was malformed); never internal detail.
     pub detail: Option<String>,
+    /// A catalog message id for the detail, preferred over `detail`.
+    pub detail_id: Option<&'static str>,
     /// Seconds after which a retry may succeed (429, 503).
     pub retry_after: Option<u64>,
     /// Internal cause, logged once when the page is rendered.
@@ -93,6 +95,7 @@ impl PageError {
             code,
             lang: None,
             detail: None,
+            detail_id: None,
             retry_after: None,
             cause: None,
         }
@@ -100,6 +103,12 @@ impl PageError {
 
     pub fn in_lang(mut self, lang: Lang) -> Self {
         self.lang = Some(lang);
+        self
+    }
+
+    /// A detail from the message catalogs (`detail-…`), shown in the reader's language.
+    pub fn detail_msg(mut self, id: &'static str) -> Self {
+        self.detail_id = Some(id);
         self
     }
 
@@ -164,7 +173,7 @@ impl AppState {
             minijinja::context! {
                 title => title,
                 text => text,
-                detail => e.detail.clone(),
+                detail => e.detail_id.map(|id| m.get(lang, id, &[])).or_else(|| e.detail.clone()),
                 status => e.code.status().as_u16(),
             },
         );

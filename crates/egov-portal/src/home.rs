@@ -73,7 +73,8 @@ pub(crate) async fn national_home(
         groups[idx].agencies.push(view::agency_view(o, lang, langs));
     }
     for g in &mut groups {
-        g.agencies.sort_by(|a, b| a.name.text.cmp(&b.name.text));
+        g.agencies
+            .sort_by_cached_key(|a| view::collation_key(lang, &a.name.text));
     }
     groups.retain(|g| !g.agencies.is_empty());
     let latest: Vec<NewsCard> = news::latest(&state, lang, 8)

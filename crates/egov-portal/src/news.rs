@@ -49,7 +49,7 @@ pub(crate) fn year_range(raw: Option<&str>, lang: Lang) -> Result<YearRange, Pag
                 .ok_or_else(|| {
                     PageError::new(ErrorCode::BadRequest)
                         .in_lang(lang)
-                        .detail("year must be a year like 2024")
+                        .detail_msg("detail-year")
                 })?;
             Ok((
                 Millis::from_date(y, 1, 1),
@@ -71,7 +71,7 @@ pub(crate) fn subtype(
         Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
         Some(_) => Err(PageError::new(ErrorCode::BadRequest)
             .in_lang(lang)
-            .detail(format!("type must be one of {}", allowed.join(", ")))),
+            .detail_msg("detail-type")),
     }
 }
 

@@ -87,6 +87,10 @@ pub(crate) fn environment(
         }
     });
     env.add_global("asset_v", crate::css_version());
+    // A language code as the language's own name ("ru" → "Русский").
+    env.add_filter("endonym", |code: String| {
+        Lang::parse(&code).map_or(code, |l| l.endonym().to_owned())
+    });
     for (name, src) in TEMPLATES {
         env.add_template(name, src)?;
     }

@@ -162,10 +162,10 @@ async fn render(
     let index = state
         .search()
         .ok_or_else(|| PageError::new(ErrorCode::Unavailable).in_lang(lang))?;
-    let req = request(&state, &p, Some(lang)).map_err(|e| {
+    let req = request(&state, &p, Some(lang)).map_err(|_| {
         PageError::new(ErrorCode::BadRequest)
             .in_lang(lang)
-            .detail(e)
+            .detail_msg("detail-search")
     })?;
     let results = run(index, req.clone()).await.map_err(PageError::internal)?;
     let langs = state.languages();

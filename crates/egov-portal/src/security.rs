@@ -169,8 +169,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
             }
         })?;
         if !is_form {
-            return Err(PageError::new(ErrorCode::BadRequest)
-                .detail("expected a form (application/x-www-form-urlencoded)"));
+            return Err(PageError::new(ErrorCode::BadRequest).detail_msg("detail-form-type"));
         }
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
             .map_err(|_| PageError::new(ErrorCode::BadRequest))?;
@@ -189,7 +188,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
         }
         serde_urlencoded::from_bytes(&body)
             .map(VerifiedForm)
-            .map_err(|e| PageError::new(ErrorCode::BadRequest).detail(e.to_string()))
+            .map_err(|_| PageError::new(ErrorCode::BadRequest).detail_msg("detail-form-fields"))
     }
 }
 

@@ -8,6 +8,25 @@ use serde::Serialize;
 
 use crate::errors::{ErrorCode, PageError};
 
+/// A sort key that follows the language's own alphabet, so Tajik "Ҳукумат" sorts after "Хазина" and Kazakh
+/// "Әділет" right after words in "А", where code-point order would send them to the end.
+pub fn collation_key(lang: Lang, s: &str) -> Vec<u32> {
+    let alphabet = match lang.as_str() {
+        "tg" => "абвгғдеёжзиӣйкқлмнопрстуӯфхҳчҷшъэюя",
+        "kk" => "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+        _ => "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    };
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match alphabet.chars().position(|a| a == c) {
+            // Cyrillic letters of the language first, in its order; then everything else by code point.
+            Some(i) => 1_000 + u32::try_from(i).unwrap_or(0),
+            None if c.is_whitespace() => 0,
+            None => 2_000 + u32::from(c),
+        })
+        .collect()
+}
+
 /// Any serializable value as a template value.
 pub fn value<T: Serialize>(v: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(v))
@@ -200,7 +219,7 @@ pub fn parse_page(raw: Option<&str>, lang: Lang) -> Result<u32, PageError> {
             .ok_or_else(|| {
                 PageError::new(ErrorCode::BadRequest)
                     .in_lang(lang)
-                    .detail("page must be a whole number from 1 to 10000")
+                    .detail_msg("detail-page")
             }),
     }
 }
@@ -241,6 +260,40 @@ mod tests {
         assert_eq!(r["signatory"]["text"], "Minister");
         assert_eq!(r["list"][0]["text"], "Москва");
         assert_eq!(r["list"][0]["fallback"], true);
+    }
+
+    #[test]
+    fn names_sort_in_each_alphabet() {
+        let mut tg = vec![
+            "Ҳукумати шаҳри Душанбе",
+            "Хазинаи марказӣ",
+            "Вазорати адлия",
+            "Агентии инноватсия",
+        ];
+        tg.sort_by_key(|s| collation_key(Lang::TG, s));
+        assert_eq!(
+            tg,
+            [
+                "Агентии инноватсия",
+                "Вазорати адлия",
+                "Хазинаи марказӣ",
+                "Ҳукумати шаҳри Душанбе"
+            ]
+        );
+        let mut kk = vec![
+            "Экология министрлігі",
+            "Әділет министрлігі",
+            "Ауыл шаруашылығы министрлігі",
+        ];
+        kk.sort_by_key(|s| collation_key(Lang::KK, s));
+        assert_eq!(
+            kk,
+            [
+                "Ауыл шаруашылығы министрлігі",
+                "Әділет министрлігі",
+                "Экология министрлігі"
+            ]
+        );
     }
 
     #[test]

@@ -95,6 +95,65 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
+    /// Creates an account and gives it its first role in one transaction: either both exist afterwards, or
+    /// neither (a missing organization or a taken address changes nothing).
+    pub async fn create_user_with_role(
+        &self,
+        u: &NewUser,
+        role: Role,
+        org: Option<OrgId>,
+        actor: &Actor,
+    ) -> Result<User> {
+        if role.needs_org() != org.is_some() {
+            return Err(StoreError::Corrupt(format!(
+                "role {role} and organization do not fit together"
+            )));
+        }
+        let now = Millis::now().0;
+        let id: i64 = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO users (email, display_name, password_hash, disabled, created_at, password_changed_at) \
+                 VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
+            )
+            .bind(u.email.as_str())
+            .bind(&u.display_name)
+            .bind(&u.password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", u.email)),
+                other => other,
+            })?
+            .try_get("id")?;
+            sqlx::query("INSERT INTO user_roles (user_id, role, org_id) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(role.as_str())
+                .bind(org.map(|o| o.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                        StoreError::NotFound("organization".into())
+                    }
+                    other => other,
+                })?;
+            write_audit!(&mut *tx, actor, Change {
+                action: "user.create",
+                subject: format!("user:{}", u.email),
+                org_id: org,
+                before: None,
+                after: Some(serde_json::json!({"email": u.email, "display_name": u.display_name, "role": role, "org": org}).to_string()),
+            })?;
+            tx.commit().await?;
+            id
+        });
+        self.user(UserId(id))
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         on_pool!(self, pool => {
             let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");

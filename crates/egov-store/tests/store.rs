@@ -248,6 +248,37 @@ async fn users_roles_and_passwords(store: &Store) {
 }
 
 async fn role_rules_are_enforced(store: &Store) {
+    // An account and its first role are created together, or not at all.
+    let orphan = store
+        .create_user_with_role(
+            &new_user("orphan@aidt.tj"),
+            Role::Editor,
+            Some(OrgId(4242)),
+            &Actor::Cli,
+        )
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound(_))), "{orphan:?}");
+    assert!(
+        store
+            .user_by_email(&Email::parse("orphan@aidt.tj").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let ok = store
+        .create_user_with_role(
+            &new_user("ops@aidt.tj"),
+            Role::PlatformAdmin,
+            None,
+            &Actor::Cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.roles(ok.id).await.unwrap()[0].role,
+        Role::PlatformAdmin
+    );
+
     let actor = Actor::Cli;
     let u = store
         .create_user(&new_user("someone@aidt.gov.tj"), &actor)

@@ -70,22 +70,19 @@ pub async fn add(
         || email.as_str().split('@').next().unwrap_or("").to_owned(),
         str::to_owned,
     );
-    let user = match store
-        .create_user(
-            &NewUser {
-                email: email.clone(),
-                display_name,
-                password_hash: hash,
-            },
-            &Actor::Cli,
-        )
+    let new = NewUser {
+        email: email.clone(),
+        display_name,
+        password_hash: hash,
+    };
+    match store
+        .create_user_with_role(&new, role, org_id, &Actor::Cli)
         .await
     {
-        Ok(u) => u,
+        Ok(_) => {}
         Err(StoreError::Conflict(_)) => bail!("an account for {email} already exists"),
         Err(e) => return Err(e.into()),
-    };
-    store.grant_role(user.id, role, org_id, &Actor::Cli).await?;
+    }
     Ok(if generated {
         format!("created {email} ({role}); password: {password}\nIt is shown only this once.")
     } else {

@@ -104,6 +104,14 @@ pub fn random_password() -> String {
 /// already has organizations is left as it is (the demo loads on first start only).
 pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> anyhow::Result<bool> {
     if !store.organizations().await?.is_empty() {
+        // The credentials file is written last: without it, an earlier first start was cut short.
+        if !data_dir.join("demo-credentials.json").exists() {
+            anyhow::bail!(
+                "the demo in {} was not loaded completely (an earlier first start was interrupted); \
+                 delete that folder and start again",
+                data_dir.display()
+            );
+        }
         return Ok(false);
     }
     let actor = Actor::System;
@@ -135,16 +143,6 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
     for (email, name, role, org, what_for) in ACCOUNTS {
         let password = random_password();
         let hash = egov_core::password::hash(&password)?;
-        let user = store
-            .create_user(
-                &NewUser {
-                    email: Email::parse(email)?,
-                    display_name: (*name).to_owned(),
-                    password_hash: hash,
-                },
-                &actor,
-            )
-            .await?;
         let org_id = match org {
             Some(slug) => Some(
                 store
@@ -155,7 +153,14 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
             ),
             None => None,
         };
-        store.grant_role(user.id, *role, org_id, &actor).await?;
+        let new = NewUser {
+            email: Email::parse(email)?,
+            display_name: (*name).to_owned(),
+            password_hash: hash,
+        };
+        store
+            .create_user_with_role(&new, *role, org_id, &actor)
+            .await?;
         accounts.push(DemoAccount {
             email: (*email).to_owned(),
             password,
