@@ -60,6 +60,8 @@ pub struct PortalConfig {
     /// The address citizens reach the portal at (`https://hukumat.tj`), for feeds, sitemaps and links
     /// that leave the page. Never taken from a request's Host header.
     pub public_url: String,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for PortalConfig {
@@ -71,6 +73,7 @@ impl Default for PortalConfig {
             login_attempts_per_address: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
             max_form_bytes: 64 * 1024,
             public_url: "http://127.0.0.1:8080".to_owned(),
+            metrics_token: None,
         }
     }
 }
@@ -284,8 +287,7 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     let resp = next.run(req).await;
     // The framework's own refusals (a query string or path segment that does not parse) come as plain text;
     // readers get the portal's page or the API's JSON instead.
-    let framework_refusal = resp.status().is_client_error()
-        && resp.status() != StatusCode::METHOD_NOT_ALLOWED
+    let framework_refusal = matches!(resp.status().as_u16(), 400 | 413 | 415 | 422)
         && resp.extensions().get::<PendingError>().is_none()
         && resp
             .headers()

@@ -55,6 +55,7 @@ pub struct RawPortal {
     pub login_attempts_per_account: Option<u32>,
     pub login_attempts_per_address: Option<u32>,
     pub max_form_bytes: Option<usize>,
+    pub metrics_token: Option<String>,
 }
 
 /// How logs are written.
@@ -124,6 +125,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
         "portal.login_attempts_per_address",
     ),
     ("EGOV_MAX_FORM_BYTES", "portal.max_form_bytes"),
+    ("EGOV_METRICS_TOKEN", "portal.metrics_token"),
 ];
 
 impl RawConfig {
@@ -161,6 +163,7 @@ impl RawConfig {
                 "EGOV_DATABASE_URL" => self.database_url = Some(v),
                 "EGOV_LOG_FORMAT" => self.log_format = Some(v),
                 "EGOV_PUBLIC_URL" => self.public_url = Some(v),
+                "EGOV_METRICS_TOKEN" => self.portal.metrics_token = Some(v),
                 "EGOV_TLS_CERT" => self.tls.cert = Some(v.into()),
                 "EGOV_TLS_KEY" => self.tls.key = Some(v.into()),
                 "EGOV_INSTANCE" => self.deployment.instance = Some(v),
@@ -292,6 +295,13 @@ impl RawConfig {
             // Behind a TLS-terminating proxy the node speaks plain HTTP, but citizens reach it over HTTPS.
             secure_cookies: tls.is_some() || public_url.starts_with("https://"),
             public_url,
+            metrics_token: match p.metrics_token.map(|t| t.trim().to_owned()) {
+                None => None,
+                Some(t) if t.len() >= 16 && t.chars().all(|c| c.is_ascii_graphic()) => Some(t),
+                Some(_) => bail!(
+                    "key `portal.metrics_token`: use at least 16 printable characters without spaces"
+                ),
+            },
             session_ttl_secs: ttl,
             login_attempts_per_account: attempts(
                 "login_attempts_per_account",
@@ -448,6 +458,9 @@ impl Config {
             "\n[portal]\nsession_ttl_secs = {}\nlogin_attempts_per_account = {}\nlogin_attempts_per_address = {}\nmax_form_bytes = {}\n",
             p.session_ttl_secs, p.login_attempts_per_account, p.login_attempts_per_address, p.max_form_bytes
         ));
+        if p.metrics_token.is_some() {
+            out.push_str("metrics_token = \"***\"\n");
+        }
         out
     }
 }
@@ -497,6 +510,10 @@ mod tests {
             ("[portal]\ncolour = 1", "colour"),
             ("log_format = \"xml\"", "`log_format`"),
             ("public_url = \"hukumat.tj\"", "`public_url`"),
+            (
+                "[portal]\nmetrics_token = \"short\"",
+                "`portal.metrics_token`",
+            ),
         ];
         for (toml, key) in cases {
             let e = format!("{:#}", validate(toml).unwrap_err());

@@ -386,3 +386,36 @@ async fn readiness_fails_when_the_store_is_gone() {
     );
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = spawn_with(Backend::Sqlite, false, |c| {
+        c.portal.metrics_token = Some("a-long-scrape-token-1234".into())
+    })
+    .await;
+    let client = app.client();
+    let anonymous = client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = client
+        .get(app.url("/metrics"))
+        .bearer_auth("a-long-scrape-token-1235")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = client
+        .get(app.url("/metrics"))
+        .bearer_auth("a-long-scrape-token-1234")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("egov_http_requests_total")
+    );
+    app.stop().await.unwrap();
+}
