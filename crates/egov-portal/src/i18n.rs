@@ -75,7 +75,11 @@ impl Messages {
         let fargs = (!args.is_empty()).then(|| {
             let mut a = FluentArgs::new();
             for (k, v) in args {
-                a.set(*k, FluentValue::from(v.clone()));
+                // Numbers go in as numbers, so plural rules (Russian 1 / 2–4 / 5+) can pick their form.
+                match v.parse::<i64>() {
+                    Ok(n) => a.set(*k, FluentValue::from(n)),
+                    Err(_) => a.set(*k, FluentValue::from(v.clone())),
+                }
             }
             a
         });
@@ -129,6 +133,17 @@ mod tests {
         for (lang, _) in CATALOGS {
             assert_eq!(m.missing_ids(*lang), Vec::<String>::new(), "catalog {lang}");
         }
+    }
+
+    #[test]
+    fn plural_forms_follow_the_language() {
+        let m = messages();
+        let n = |lang, count: i64| m.get(lang, "results-found", &[("count", count.to_string())]);
+        assert_eq!(n(Lang::RU, 1), "Найден 1 результат");
+        assert_eq!(n(Lang::RU, 3), "Найдено 3 результата");
+        assert_eq!(n(Lang::RU, 6), "Найдено 6 результатов");
+        assert_eq!(n(Lang::EN, 1), "1 result");
+        assert_eq!(n(Lang::EN, 6), "6 results");
     }
 
     #[test]
