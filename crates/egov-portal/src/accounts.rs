@@ -24,7 +24,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
-use crate::security::{CSRF_COOKIE, VerifiedForm, cookie, random_token, set_cookie, token_hash};
+use crate::security::{
+    VerifiedForm, cookie, csrf_cookie_name, random_token, set_cookie, token_hash,
+};
 
 /// The session cookie's name: `__Host-` prefixed when cookies are Secure, which binds it to this host.
 pub(crate) fn session_cookie_name(secure: bool) -> &'static str {
@@ -371,7 +373,14 @@ pub(crate) async fn login_submit(
     // A fresh anti-forgery token: one planted before sign-in is worthless after it.
     h.append(
         header::SET_COOKIE,
-        set_cookie(CSRF_COOKIE, &random_token(), None, "Strict", true, secure),
+        set_cookie(
+            csrf_cookie_name(secure),
+            &random_token(),
+            None,
+            "Strict",
+            true,
+            secure,
+        ),
     );
     Ok(resp)
 }

@@ -21,7 +21,15 @@ use subtle::ConstantTimeEq;
 use crate::AppState;
 use crate::errors::{ErrorCode, PageError};
 
-pub(crate) const CSRF_COOKIE: &str = "egov_csrf";
+/// The anti-forgery cookie's name: `__Host-` prefixed when cookies are Secure, so a sibling subdomain or a
+/// network attacker cannot plant one.
+pub(crate) fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-egov_csrf"
+    } else {
+        "egov_csrf"
+    }
+}
 pub(crate) const CSRF_FIELD: &str = "csrf";
 
 /// 32 random bytes, hex-encoded: session tokens and anti-forgery tokens.
@@ -118,7 +126,8 @@ pub(crate) async fn csrf_cookie(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE)
+    let name = csrf_cookie_name(state.config().secure_cookies);
+    let existing = cookie(req.headers(), name)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
     let token = CsrfToken {
@@ -135,7 +144,7 @@ pub(crate) async fn csrf_cookie(
         resp.headers_mut().append(
             header::SET_COOKIE,
             set_cookie(
-                CSRF_COOKIE,
+                name,
                 &token.value,
                 None,
                 "Strict",
@@ -151,11 +160,12 @@ pub(crate) async fn csrf_cookie(
 /// malformed fields are refused with the portal's own error pages, before the handler runs.
 pub struct VerifiedForm<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VerifiedForm<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for VerifiedForm<T> {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        let cookie_token = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let name = csrf_cookie_name(state.config().secure_cookies);
+        let cookie_token = cookie(req.headers(), name).map(str::to_owned);
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)

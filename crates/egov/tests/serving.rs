@@ -39,7 +39,10 @@ async fn tls_serves_https_with_secure_cookies() {
     assert_eq!(home.status(), 200);
     let login = client.get(format!("{base}/login")).send().await.unwrap();
     let csrf_cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    assert!(
+        csrf_cookie.starts_with("__Host-egov_csrf=") && csrf_cookie.contains("Secure"),
+        "{csrf_cookie}"
+    );
     let token = common::csrf_from(&login.text().await.unwrap());
     let (email, password) = app.account("platform-admin");
     let signed = client
