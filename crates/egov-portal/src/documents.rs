@@ -5,15 +5,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use egov_core::{ContentKind, FileName};
-use egov_store::ContentQuery;
 use minijinja::context;
 
 use crate::AppState;
 use crate::errors::{ErrorCode, PageError};
-use crate::news::{ListQuery, subtype, year_range};
+use crate::news::{ListQuery, filtered_list};
 use crate::render::Chrome;
 use crate::sites::{frame, item_slug, resolve, section_crumb};
-use crate::view::{self, Crumb, ItemView, PAGE_SIZE};
+use crate::view::{self, Crumb};
 
 pub(crate) const DOCUMENT_TYPES: &[&str] = &["law", "decree", "resolution", "order"];
 
@@ -24,34 +23,21 @@ pub(crate) async fn list(
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
     let (lang, org) = resolve(&state, &lang, &agency).await?;
-    let page = view::parse_page(q.page(), lang)?;
-    let (from, to, year) = year_range(q.year(), lang)?;
-    let subtype = subtype(q.subtype(), DOCUMENT_TYPES, lang)?;
-    let mut query = ContentQuery::published(ContentKind::Document);
-    query.org = Some(org.id);
-    query.from = from;
-    query.to = to;
-    query.subtype = subtype.clone();
-    query.limit = PAGE_SIZE;
-    query.offset = (page - 1) * PAGE_SIZE;
-    let (items, total) = state.store().list_content(&query).await?;
-    let langs = state.languages();
-    let items: Vec<ItemView> = items
-        .iter()
-        .map(|i| view::item_view(i, &agency, lang, langs))
-        .collect();
-    let mut extra = vec![];
-    if let Some(y) = year {
-        extra.push(format!("year={y}"));
-    }
-    if let Some(t) = &subtype {
-        extra.push(format!("type={t}"));
-    }
-    let paging = view::paging(
-        &format!("/{lang}/{agency}/documents"),
-        &extra.join("&"),
-        page,
-        total,
+    let listing = filtered_list(
+        &state,
+        lang,
+        &org,
+        ContentKind::Document,
+        DOCUMENT_TYPES,
+        &q,
+    )
+    .await?;
+    let (items, total, year, subtype, paging) = (
+        listing.items,
+        listing.total,
+        listing.year,
+        listing.subtype,
+        listing.paging,
     );
     let frame = frame(
         &state,

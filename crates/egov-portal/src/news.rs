@@ -22,18 +22,6 @@ pub(crate) struct ListQuery {
     subtype: Option<String>,
 }
 
-impl ListQuery {
-    pub(crate) fn page(&self) -> Option<&str> {
-        self.page.as_deref()
-    }
-    pub(crate) fn year(&self) -> Option<&str> {
-        self.year.as_deref()
-    }
-    pub(crate) fn subtype(&self) -> Option<&str> {
-        self.subtype.as_deref()
-    }
-}
-
 /// A year filter: the range it covers and the year itself.
 pub(crate) type YearRange = (Option<Millis>, Option<Millis>, Option<i32>);
 
@@ -84,31 +72,8 @@ pub(crate) async fn list(
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
     let (lang, org) = resolve(&state, &lang, &agency).await?;
-    let page = view::parse_page(q.page.as_deref(), lang)?;
-    let (from, to, year) = year_range(q.year.as_deref(), lang)?;
-    let subtype = subtype(q.subtype.as_deref(), NEWS_TYPES, lang)?;
-    let mut query = ContentQuery::published(ContentKind::News);
-    query.org = Some(org.id);
-    query.from = from;
-    query.to = to;
-    query.subtype = subtype.clone();
-    query.limit = PAGE_SIZE;
-    query.offset = (page - 1) * PAGE_SIZE;
-    let (items, total) = state.store().list_content(&query).await?;
-    let langs = state.languages();
-    let items: Vec<ItemView> = items
-        .iter()
-        .map(|i| view::item_view(i, &agency, lang, langs))
-        .collect();
-    let mut extra = vec![];
-    if let Some(y) = year {
-        extra.push(format!("year={y}"));
-    }
-    if let Some(t) = &subtype {
-        extra.push(format!("type={t}"));
-    }
-    let base = format!("/{lang}/{agency}/news");
-    let paging = view::paging(&base, &extra.join("&"), page, total);
+    let listing = filtered_list(&state, lang, &org, ContentKind::News, NEWS_TYPES, &q).await?;
+    let (items, total, year, paging) = (listing.items, listing.total, listing.year, listing.paging);
     let frame = frame(
         &state,
         lang,
@@ -154,6 +119,56 @@ pub(crate) async fn item(
         "item.html",
         context! { ..frame, ..context! { item => view::value(&v), og_type => "article" }},
     )
+}
+
+/// One page of an agency's items of a kind, filtered by `?year=` and `?type=`, with its paging links.
+pub(crate) struct Listing {
+    pub items: Vec<ItemView>,
+    pub total: i64,
+    pub year: Option<i32>,
+    pub subtype: Option<String>,
+    pub paging: view::Paging,
+}
+
+pub(crate) async fn filtered_list(
+    state: &AppState,
+    lang: Lang,
+    org: &egov_store::Organization,
+    kind: ContentKind,
+    types: &[&str],
+    q: &ListQuery,
+) -> Result<Listing, PageError> {
+    let page = view::parse_page(q.page.as_deref(), lang)?;
+    let (from, to, year) = year_range(q.year.as_deref(), lang)?;
+    let subtype = subtype(q.subtype.as_deref(), types, lang)?;
+    let mut query = ContentQuery::published(kind);
+    query.org = Some(org.id);
+    query.from = from;
+    query.to = to;
+    query.subtype = subtype.clone();
+    query.limit = PAGE_SIZE;
+    query.offset = (page - 1) * PAGE_SIZE;
+    let (items, total) = state.store().list_content(&query).await?;
+    let items: Vec<ItemView> = items
+        .iter()
+        .map(|i| view::item_view(i, org.slug.as_str(), lang, state.languages()))
+        .collect();
+    let mut extra = vec![];
+    if let Some(y) = year {
+        extra.push(format!("year={y}"));
+    }
+    if let Some(t) = &subtype {
+        extra.push(format!("type={t}"));
+    }
+    let base = format!("/{lang}/{}/{}", org.slug, view::section_of(kind));
+    let paging = view::paging(&base, &extra.join("&"), page, total);
+    Ok(Listing {
+        items,
+        total,
+        year,
+        subtype,
+        paging,
+    })
 }
 
 /// The newest news of every agency, for the national home.

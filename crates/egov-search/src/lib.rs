@@ -182,6 +182,9 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)?;
         match Self::open_existing(dir, languages) {
             Ok(ix) => Ok((ix, false)),
+            // Another process (a running server, or a second node on the same folder) holds the index: that
+            // is not damage, and it must not be swept aside.
+            Err(e @ SearchError::Index(tantivy::TantivyError::LockFailure(..))) => Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, dir = %dir.display(), "search index unusable; starting a new one");
                 let aside = dir.with_extension(format!("broken-{}", std::process::id()));
@@ -307,3 +310,56 @@ pub(crate) fn stored_str(doc: &TantivyDocument, field: Field) -> String {
 }
 
 pub(crate) type Counts = HashMap<String, usize>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn langs() -> Languages {
+        Languages::new(vec![Lang::TG, Lang::RU, Lang::EN]).unwrap()
+    }
+
+    #[test]
+    fn an_index_in_use_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, fresh) = SearchIndex::open(dir.path(), &langs()).unwrap();
+        assert!(!fresh);
+        let doc = SearchDoc {
+            key: "news:mfa:x".into(),
+            agency: "mfa".into(),
+            kind: "news".into(),
+            lang: Lang::EN,
+            title: "Treaty".into(),
+            body: String::new(),
+            url: "/en/mfa/news/x".into(),
+            date: None,
+        };
+        first.replace(&doc.key, std::slice::from_ref(&doc)).unwrap();
+        first.commit("1").unwrap();
+        let second = SearchIndex::open(dir.path(), &langs());
+        assert!(matches!(
+            second,
+            Err(SearchError::Index(tantivy::TantivyError::LockFailure(..)))
+        ));
+        let req = SearchRequest {
+            text: "treaty".into(),
+            page: 1,
+            per_page: 10,
+            ..SearchRequest::default()
+        };
+        assert_eq!(
+            first.search(&req).unwrap().total,
+            1,
+            "the first holder's index is intact"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_index_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("meta.json"), "not json").unwrap();
+        let (ix, fresh) = SearchIndex::open(dir.path(), &langs()).unwrap();
+        assert!(fresh);
+        assert_eq!(ix.num_docs(), 0);
+    }
+}

@@ -57,6 +57,52 @@ macro_rules! user_from_row {
     }};
 }
 
+/// Inserts an account row through an executor (the caller's transaction) and returns its id.
+macro_rules! insert_user {
+    ($exec:expr, $u:expr, $now:expr) => {{
+        let u: &NewUser = $u;
+        let row = sqlx::query(
+            "INSERT INTO users (email, display_name, password_hash, disabled, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
+        )
+        .bind(u.email.as_str())
+        .bind(&u.display_name)
+        .bind(&u.password_hash)
+        .bind($now)
+        .fetch_one($exec)
+        .await;
+        match row {
+            Ok(r) => r.try_get::<i64, _>("id").map_err(StoreError::from),
+            Err(e) => Err(match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", u.email)),
+                other => other,
+            }),
+        }
+    }};
+}
+
+/// Inserts a role row; a missing organization is [`StoreError::NotFound`], a role held already a conflict.
+macro_rules! insert_role {
+    ($exec:expr, $user:expr, $role:expr, $org:expr) => {{
+        let org: Option<OrgId> = $org;
+        sqlx::query("INSERT INTO user_roles (user_id, role, org_id) VALUES ($1, $2, $3)")
+            .bind($user)
+            .bind($role.as_str())
+            .bind(org.map(|o| o.0))
+            .execute($exec)
+            .await
+            .map(|_| ())
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Database(sqlx::Error::Database(db))
+                    if db.is_foreign_key_violation() =>
+                {
+                    StoreError::NotFound("organization".into())
+                }
+                other => other,
+            })
+    }};
+}
+
 const USER_COLUMNS: &str = "id, email, display_name, disabled, created_at, password_hash";
 
 impl Store {
@@ -65,21 +111,7 @@ impl Store {
         let now = Millis::now().0;
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query(
-                "INSERT INTO users (email, display_name, password_hash, disabled, created_at, password_changed_at) \
-                 VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
-            )
-            .bind(u.email.as_str())
-            .bind(&u.display_name)
-            .bind(&u.password_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", u.email)),
-                other => other,
-            })?
-            .try_get("id")?;
+            let id: i64 = insert_user!(&mut *tx, u, now)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "user.create",
                 subject: format!("user:{}", u.email),
@@ -112,33 +144,11 @@ impl Store {
         let now = Millis::now().0;
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query(
-                "INSERT INTO users (email, display_name, password_hash, disabled, created_at, password_changed_at) \
-                 VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
-            )
-            .bind(u.email.as_str())
-            .bind(&u.display_name)
-            .bind(&u.password_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", u.email)),
+            let id: i64 = insert_user!(&mut *tx, u, now)?;
+            insert_role!(&mut *tx, id, role, org).map_err(|e| match e {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("role {role} of user {}", u.email)),
                 other => other,
-            })?
-            .try_get("id")?;
-            sqlx::query("INSERT INTO user_roles (user_id, role, org_id) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(role.as_str())
-                .bind(org.map(|o| o.0))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                        StoreError::NotFound("organization".into())
-                    }
-                    other => other,
-                })?;
+            })?;
             write_audit!(&mut *tx, actor, Change {
                 action: "user.create",
                 subject: format!("user:{}", u.email),
@@ -247,19 +257,10 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("INSERT INTO user_roles (user_id, role, org_id) VALUES ($1, $2, $3)")
-                .bind(id.0)
-                .bind(role.as_str())
-                .bind(org.map(|o| o.0))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict(format!("role {role} of user {}", user.email)),
-                    StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                        StoreError::NotFound("organization".into())
-                    }
-                    other => other,
-                })?;
+            insert_role!(&mut *tx, id.0, role, org).map_err(|e| match e {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("role {role} of user {}", user.email)),
+                other => other,
+            })?;
             write_audit!(&mut *tx, actor, Change {
                 action: "role.grant",
                 subject: format!("user:{}", user.email),

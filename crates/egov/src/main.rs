@@ -44,7 +44,7 @@ struct ServeArgs {
 
 #[derive(Args, Clone, Default)]
 struct StoreArgs {
-    /// Data folder: the SQLite database, files and the search index [default: ./egov-data]. Also EGOV_DATA.
+    /// Data folder: the SQLite database and the search index [default: ./egov-data]. Also EGOV_DATA.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
     /// Use PostgreSQL instead of the embedded SQLite: postgres://USER:PASS@HOST/DB. Also EGOV_DATABASE_URL.
@@ -206,7 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store,
         }) => {
             let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
-            let store = platform::prepare_store(&config).await?;
+            let store = platform::open_migrated(&config).await?;
             let source = if password_stdin {
                 PasswordSource::Stdin
             } else {
@@ -231,7 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store,
         }) => {
             let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
-            let store = platform::prepare_store(&config).await?;
+            let store = platform::open_migrated(&config).await?;
             let source = if password_stdin {
                 PasswordSource::Stdin
             } else {
@@ -244,7 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reindex(s) => {
             let config = config::load(file, &store_overrides(&s), DEFAULT_DATA.as_ref())?;
-            let store = platform::prepare_store(&config).await?;
+            let store = platform::open_migrated(&config).await?;
             let dir = config.data_dir.join("search-index");
             let (index, _) = egov_search::SearchIndex::open(&dir, &config.deployment.languages).map_err(|e| {
                 anyhow::anyhow!("cannot open the search index in {} ({e}); is a server running on this data folder? Stop it first.", dir.display())

@@ -37,6 +37,17 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     }
 }
 
+/// Opens and migrates the store, leaving the recorded deployment as it is (for one-shot commands, which
+/// may run with a narrower configuration than the servers).
+pub async fn open_migrated(config: &Config) -> anyhow::Result<Store> {
+    let store = open_store(config).await?;
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
+    Ok(store)
+}
+
 /// Opens and migrates the store and records the deployment's identity.
 pub async fn prepare_store(config: &Config) -> anyhow::Result<Store> {
     let store = open_store(config).await?;

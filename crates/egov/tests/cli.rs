@@ -313,7 +313,8 @@ async fn commands_run_on_postgres() {
             .unwrap()
             .is_some()
     );
-    assert_eq!(store.deployment().await.unwrap().unwrap().instance, "TJ");
+    // One-shot commands leave the deployment record to the servers.
+    assert!(store.deployment().await.unwrap().is_none());
     store.close().await;
 }
 
