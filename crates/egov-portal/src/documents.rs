@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::errors::{ErrorCode, PageError};
 use crate::news::{ListQuery, filtered_list};
 use crate::render::Chrome;
-use crate::sites::{frame, item_slug, resolve, section_crumb};
+use crate::sites::{frame, published_item, resolve, section_crumb};
 use crate::view::{self, Crumb};
 
 pub(crate) const DOCUMENT_TYPES: &[&str] = &["law", "decree", "resolution", "order"];
@@ -76,13 +76,9 @@ pub(crate) async fn item(
     Path((lang, agency, slug)): Path<(String, String, String)>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let (lang, org) = resolve(&state, &lang, &agency).await?;
-    let slug = item_slug(&slug, lang)?;
-    let item = state
-        .store()
-        .content_item(org.id, ContentKind::Document, &slug, false)
-        .await?
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound).in_lang(lang))?;
+    let (lang, org, item) =
+        published_item(&state, &lang, &agency, ContentKind::Document, &slug).await?;
+    let slug = &item.slug;
     let files: Vec<serde_json::Value> = state
         .store()
         .attachments(item.id)
@@ -120,15 +116,10 @@ pub(crate) async fn attachment(
     State(state): State<AppState>,
     Path((lang, agency, slug, filename)): Path<(String, String, String, String)>,
 ) -> Result<Response, PageError> {
-    let (lang, org) = resolve(&state, &lang, &agency).await?;
+    let (lang, _, item) =
+        published_item(&state, &lang, &agency, ContentKind::Document, &slug).await?;
     let not_found = || PageError::new(ErrorCode::NotFound).in_lang(lang);
-    let slug = item_slug(&slug, lang)?;
     let filename = FileName::parse(&filename).map_err(|_| not_found())?;
-    let item = state
-        .store()
-        .content_item(org.id, ContentKind::Document, &slug, false)
-        .await?
-        .ok_or_else(not_found)?;
     let (info, bytes) = state
         .store()
         .attachment(item.id, &filename)

@@ -49,7 +49,6 @@ pub(crate) async fn agency_feed(
     State(state): State<AppState>,
     Path((lang, agency)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let agency = agency.strip_suffix(".atom").unwrap_or(&agency).to_owned();
     let (lang, org) = resolve(&state, &lang, &agency).await?;
     let name = view::agency_view(&org, lang, state.languages()).name.text;
     feed(&state, lang, Some((org.id, agency.as_str())), &name).await

@@ -174,15 +174,6 @@ impl AppState {
         &self.0.page_cache
     }
 
-    /// Reads the store's content version; pages rendered before a change stop being served. The binary
-    /// calls this every second, and content writers call it after writing.
-    pub async fn refresh_content_version(&self) {
-        match self.0.store.content_version().await {
-            Ok(v) => self.0.page_cache.set_version(v),
-            Err(e) => tracing::warn!(error = %e, "could not read the content version"),
-        }
-    }
-
     pub(crate) fn metrics_text(&self) -> Option<String> {
         self.0.metrics.as_ref().map(|render| render())
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
-use crate::sites::{frame, item_slug, resolve, section_crumb};
+use crate::sites::{frame, published_item, resolve, section_crumb};
 use crate::view::{self, Crumb, ItemView, PAGE_SIZE};
 
 #[derive(Deserialize)]
@@ -101,13 +101,8 @@ pub(crate) async fn item(
     Path((lang, agency, slug)): Path<(String, String, String)>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let (lang, org) = resolve(&state, &lang, &agency).await?;
-    let slug = item_slug(&slug, lang)?;
-    let item = state
-        .store()
-        .content_item(org.id, ContentKind::News, &slug, false)
-        .await?
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound).in_lang(lang))?;
+    let (lang, org, item) =
+        published_item(&state, &lang, &agency, ContentKind::News, &slug).await?;
     let v = view::item_view(&item, &agency, lang, state.languages());
     let crumbs = vec![
         section_crumb(&state, lang, &org, "news", true),

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::response::Html;
 use egov_core::{ContentKind, ItemSlug, Lang, Slug};
-use egov_store::{ContentQuery, Organization};
+use egov_store::{ContentItem, ContentQuery, Organization};
 use minijinja::{Value, context};
 use serde::Serialize;
 
@@ -61,8 +61,26 @@ pub(crate) async fn resolve(
     Ok((lang, org))
 }
 
-pub(crate) fn item_slug(raw: &str, lang: Lang) -> Result<ItemSlug, PageError> {
+fn item_slug(raw: &str, lang: Lang) -> Result<ItemSlug, PageError> {
     ItemSlug::parse(raw).map_err(|_| PageError::new(ErrorCode::NotFound).in_lang(lang))
+}
+
+/// The published item at `/{lang}/{agency}/{section}/{slug}`, or a 404 page in the best language we can tell.
+pub(crate) async fn published_item(
+    state: &AppState,
+    lang: &str,
+    agency: &str,
+    kind: ContentKind,
+    slug: &str,
+) -> Result<(Lang, Organization, ContentItem), PageError> {
+    let (lang, org) = resolve(state, lang, agency).await?;
+    let slug = item_slug(slug, lang)?;
+    let item = state
+        .store()
+        .content_item(org.id, kind, &slug, false)
+        .await?
+        .ok_or_else(|| PageError::new(ErrorCode::NotFound).in_lang(lang))?;
+    Ok((lang, org, item))
 }
 
 /// Everything an agency page's frame shows: the agency, its menu (sections and free pages), breadcrumbs.
@@ -240,13 +258,8 @@ pub(crate) async fn free_page(
     Path((lang, agency, slug)): Path<(String, String, String)>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let (lang, org) = resolve(&state, &lang, &agency).await?;
-    let slug = item_slug(&slug, lang)?;
-    let item = state
-        .store()
-        .content_item(org.id, ContentKind::Page, &slug, false)
-        .await?
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound).in_lang(lang))?;
+    let (lang, org, item) =
+        published_item(&state, &lang, &agency, ContentKind::Page, &slug).await?;
     let v = view::item_view(&item, &agency, lang, state.languages());
     let frame = frame(
         &state,

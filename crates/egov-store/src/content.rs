@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Actor, Change, write_audit};
-use crate::{Result, Store, StoreError, from_json, json_text, on_pool};
+use crate::{Result, Store, StoreError, bump_version, from_json, json_text, on_pool};
 
 /// One item as stored. `meta` holds the fields only its kind has (a document's number and signatory, an
 /// event's place, a leader's position…), as JSON.
@@ -120,15 +120,6 @@ macro_rules! item_from_row {
             updated_at: Millis(r.try_get("updated_at")?),
         })
     }};
-}
-
-/// Bumps the content version inside a transaction.
-macro_rules! bump_version {
-    ($exec:expr) => {
-        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
-            .execute($exec)
-            .await
-    };
 }
 
 impl Store {

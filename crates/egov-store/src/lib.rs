@@ -97,6 +97,17 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Bumps the content version inside the transaction making a change that public pages show, so every
+/// node's cached pages and search index learn of it.
+macro_rules! bump_version {
+    ($exec:expr) => {
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute($exec)
+            .await
+    };
+}
+pub(crate) use bump_version;
+
 impl Store {
     /// Opens (creating if needed) the SQLite database file at `path`, in WAL mode.
     pub async fn open_sqlite(path: &Path) -> Result<Self> {

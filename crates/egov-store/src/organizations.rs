@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Actor, Change, write_audit};
-use crate::{Result, Store, StoreError, from_json, json_text, on_pool};
+use crate::{Result, Store, StoreError, bump_version, from_json, json_text, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organization {
@@ -91,9 +91,7 @@ impl Store {
             .await
             .map_err(|e| conflict_names(e, o))?
             .try_get("id")?;
-            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
-                .execute(&mut *tx)
-                .await?;
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "organization.create",
                 subject: format!("organization:{}", o.slug),
@@ -133,9 +131,7 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
-                .execute(&mut *tx)
-                .await?;
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "organization.rename",
                 subject: format!("organization:{}", before.slug),
@@ -171,9 +167,7 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
-                .execute(&mut *tx)
-                .await?;
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "organization.profile",
                 subject: format!("organization:{}", before.slug),

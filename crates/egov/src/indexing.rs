@@ -22,16 +22,7 @@ pub fn docs_for(item: &ContentItem, agency: &str) -> Vec<SearchDoc> {
     if item.status != Status::Published {
         return vec![];
     }
-    let section = match item.kind {
-        ContentKind::News => "news",
-        ContentKind::Document => "documents",
-        ContentKind::Page => "pages",
-        ContentKind::Leader => "leadership",
-        ContentKind::Unit => "structure",
-        ContentKind::Vacancy => "vacancies",
-        ContentKind::Event => "events",
-        ContentKind::Service => "services",
-    };
+    let section = egov_portal::view::section_of(item.kind);
     let langs: Vec<Lang> = item.title.langs().collect();
     langs
         .into_iter()
