@@ -8,6 +8,7 @@
 //! Everyone may depend on this crate; it depends on nothing of ours and does no I/O (no files, no network,
 //! no database, no clock reads outside [`clock`]).
 
+pub mod assist;
 pub mod clock;
 pub mod content;
 pub mod ids;

@@ -66,8 +66,21 @@ impl Analyzer {
 
     /// The tokens of `text` as this analyzer indexes them.
     pub fn tokens(self, text: &str) -> Vec<String> {
-        let mut analyzer = self.build();
-        let mut stream = analyzer.token_stream(text);
+        Tokens::new(self).tokens(text)
+    }
+}
+
+/// A built analyzer kept for reuse: building one per text costs more than analyzing a short text.
+pub struct Tokens(TextAnalyzer);
+
+impl Tokens {
+    pub fn new(analyzer: Analyzer) -> Self {
+        Tokens(analyzer.build())
+    }
+
+    /// The tokens of `text` as the index holds them.
+    pub fn tokens(&mut self, text: &str) -> Vec<String> {
+        let mut stream = self.0.token_stream(text);
         let mut out = Vec::new();
         while stream.advance() {
             out.push(stream.token().text.clone());

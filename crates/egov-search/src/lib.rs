@@ -26,7 +26,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-pub use analysis::Analyzer;
+pub use analysis::{Analyzer, Tokens};
 pub use text::plain_text;
 
 #[derive(Debug, thiserror::Error)]

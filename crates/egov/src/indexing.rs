@@ -22,17 +22,11 @@ pub fn docs_for(item: &ContentItem, agency: &str) -> Vec<SearchDoc> {
     if item.status != Status::Published {
         return vec![];
     }
-    let section = egov_portal::view::section_of(item.kind);
     let langs: Vec<Lang> = item.title.langs().collect();
     langs
         .into_iter()
         .map(|lang| {
-            let url = match item.kind {
-                ContentKind::News | ContentKind::Document | ContentKind::Page => {
-                    format!("/{lang}/{agency}/{section}/{}", item.slug)
-                }
-                _ => format!("/{lang}/{agency}/{section}"),
-            };
+            let url = url_of(item, agency, lang);
             let body = [item.summary.get(lang), item.body.get(lang)]
                 .into_iter()
                 .flatten()
@@ -51,6 +45,17 @@ pub fn docs_for(item: &ContentItem, agency: &str) -> Vec<SearchDoc> {
             }
         })
         .collect()
+}
+
+/// Where an item is read on the portal in `lang`: its own page, or its section's for kinds listed there.
+pub fn url_of(item: &ContentItem, agency: &str, lang: Lang) -> String {
+    let section = egov_portal::view::section_of(item.kind);
+    match item.kind {
+        ContentKind::News | ContentKind::Document | ContentKind::Page => {
+            format!("/{lang}/{agency}/{section}/{}", item.slug)
+        }
+        _ => format!("/{lang}/{agency}/{section}"),
+    }
 }
 
 pub fn key_of(item: &ContentItem, agency: &str) -> String {

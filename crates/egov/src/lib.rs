@@ -6,6 +6,7 @@
 //! every other crate; no other crate depends on it.
 
 pub mod accounts;
+pub mod asking;
 pub mod config;
 pub mod demo;
 pub mod indexing;

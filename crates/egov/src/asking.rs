@@ -1,0 +1,92 @@
+//! Feeds the citizens' assistant from the store: everything published when a node starts, then what changes
+//! (the same store versions that keep the search index in step).
+
+use std::collections::HashMap;
+
+use egov_assistant::{Assistant, SourceDoc};
+use egov_core::clock::Millis;
+use egov_core::{ContentKind, Lang, Localized, OrgId, Status};
+use egov_search::plain_text;
+use egov_store::{ContentItem, Store};
+
+use crate::indexing::{key_of, url_of};
+
+const BATCH: u32 = 20_000;
+/// Re-read a few seconds before the last change seen (a writer that committed late is still caught).
+const OVERLAP_MS: i64 = 5_000;
+
+/// The documents an item gives the assistant: one per language its title exists in; none unless published.
+pub fn source_docs(item: &ContentItem, agency: &str, agency_name: &Localized) -> Vec<SourceDoc> {
+    if item.status != Status::Published {
+        return vec![];
+    }
+    let link = (item.kind == ContentKind::Service)
+        .then(|| {
+            item.meta
+                .get("url")
+                .and_then(|u| u.as_str())
+                .map(str::to_owned)
+        })
+        .flatten();
+    item.title
+        .langs()
+        .map(|lang: Lang| SourceDoc {
+            key: key_of(item, agency),
+            agency: agency.to_owned(),
+            agency_name: agency_name
+                .get(lang)
+                .or_else(|| agency_name.langs().next().and_then(|l| agency_name.get(l)))
+                .unwrap_or(agency)
+                .to_owned(),
+            kind: item.kind,
+            lang,
+            title: item.title.get(lang).unwrap_or_default().to_owned(),
+            summary: item.summary.get(lang).map(plain_text).unwrap_or_default(),
+            body_html: item.body.get(lang).unwrap_or_default().to_owned(),
+            url: url_of(item, agency, lang),
+            date: item.date,
+            link: link.clone(),
+        })
+        .collect()
+}
+
+/// Reads every item changed since `since` into the assistant; returns the new watermark.
+pub async fn catch_up(
+    store: &Store,
+    assistant: &Assistant,
+    since: Millis,
+) -> anyhow::Result<Millis> {
+    let agencies: HashMap<OrgId, (String, Localized)> = store
+        .organizations()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, (o.slug.to_string(), o.name)))
+        .collect();
+    let mut from = Millis(since.0.saturating_sub(OVERLAP_MS).max(0));
+    let mut mark = since;
+    loop {
+        let items = store.content_changed_since(from, BATCH).await?;
+        let full = items.len() == BATCH as usize;
+        let Some(last) = items.last().map(|i| i.updated_at) else {
+            break;
+        };
+        let batch = items
+            .iter()
+            .filter_map(|item| {
+                let (slug, name) = agencies.get(&item.org)?;
+                Some((key_of(item, slug), source_docs(item, slug, name)))
+            })
+            .collect();
+        assistant.replace_all(batch);
+        mark = mark.max(last);
+        from = if full && last == from {
+            Millis(last.0 + 1)
+        } else {
+            last
+        };
+        if !full {
+            break;
+        }
+    }
+    Ok(mark)
+}
