@@ -90,3 +90,11 @@ mod tests {
         );
     }
 }
+
+closed_set!(
+    /// Where a citizen's appeal stands: waiting for the agency, or answered.
+    AppealStatus, "appeal status" {
+        New => "new",
+        Answered => "answered",
+    }
+);

@@ -8,6 +8,7 @@
 //! Everyone may depend on this crate; it depends on nothing of ours and does no I/O (no files, no network,
 //! no database, no clock reads outside [`clock`]).
 
+pub mod appeal;
 pub mod assist;
 pub mod clock;
 pub mod content;
@@ -16,7 +17,8 @@ pub mod lang;
 pub mod password;
 pub mod roles;
 
-pub use content::{ContentKind, Status};
+pub use appeal::AppealNumber;
+pub use content::{AppealStatus, ContentKind, Status};
 pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};
 pub use lang::{Lang, Languages, Localized, Resolved};
 pub use roles::Role;

@@ -16,6 +16,8 @@ pub enum Actor {
     Cli,
     /// The platform itself (demo loader, scheduled jobs).
     System,
+    /// A member of the public, not signed in (a citizen creating an appeal), with their address.
+    Public { ip: Option<String> },
 }
 
 impl Actor {
@@ -28,12 +30,13 @@ impl Actor {
             Actor::User { id, .. } => format!("user:{id}"),
             Actor::Cli => "cli".into(),
             Actor::System => "system".into(),
+            Actor::Public { .. } => "public".into(),
         }
     }
 
     fn ip(&self) -> Option<&str> {
         match self {
-            Actor::User { ip, .. } => ip.as_deref(),
+            Actor::User { ip, .. } | Actor::Public { ip } => ip.as_deref(),
             _ => None,
         }
     }

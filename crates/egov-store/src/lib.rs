@@ -9,6 +9,7 @@
 //! row, a pool or SQL. Every change to an organization, a user or a role writes an [`audit`] entry in the
 //! same transaction, and the audit table refuses updates and deletes at the database level.
 
+pub mod appeals;
 pub mod audit;
 pub mod content;
 pub mod deployment;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use appeals::{Appeal, NewAppeal};
 pub use audit::{Actor, AuditEntry};
 pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
 pub use deployment::Deployment;
