@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use egov_core::Lang;
 
 use crate::index::{PassageIndex, TokenCache};
-use crate::lexicon::{STOP_WORDS, synonym_groups};
+use crate::lexicon::{is_stop_word, synonym_groups};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.5;
@@ -85,7 +85,7 @@ pub(crate) fn concepts(
         .map(str::to_lowercase)
         .filter(|w| !w.is_empty())
     {
-        if STOP_WORDS.contains(&word.as_str())
+        if is_stop_word(&word)
             || (word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit()))
             || !seen.insert(word.clone())
         {
@@ -93,7 +93,14 @@ pub(crate) fn concepts(
         }
         let mut variants = HashMap::new();
         for &lang in langs {
-            let own = tokens.get(lang).tokens(&word);
+            let mut own = tokens.get(lang).tokens(&word);
+            // Russian builds many words with the prefix не- ("несудимость"); the published text may use
+            // the plain word ("отсутствие судимости").
+            if lang.as_str() == "ru"
+                && let Some(rest) = word.strip_prefix("не").filter(|r| r.chars().count() >= 5)
+            {
+                own.extend(tokens.get(lang).tokens(rest));
+            }
             let mut v: Vec<(String, f32)> = Vec::new();
             for stem in &own {
                 v.push((stem.clone(), 1.0));

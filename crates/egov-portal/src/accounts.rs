@@ -143,6 +143,17 @@ impl FromRequestParts<AppState> for PlatformAdmin {
     }
 }
 
+/// The network a client address stands for: IPv6 clients usually hold a whole /64, counted as one address.
+pub(crate) fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// The address the request came from, as the listener saw it.
 pub struct ClientAddr(pub Option<IpAddr>);
 
@@ -177,14 +188,7 @@ impl LoginThrottle {
     fn attempt(&self, account: &str, addr: Option<IpAddr>) -> Result<(), u64> {
         let now = DefaultClock::default().now();
         let wait = |d: Duration| d.as_secs().max(1);
-        // IPv6 clients usually hold a whole /64: count it as one address.
-        let addr = addr.map(|ip| match ip {
-            IpAddr::V6(v6) => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-            v4 => v4,
-        });
+        let addr = addr.map(network_of);
         if let Some(ip) = addr {
             self.per_address
                 .check_key(&ip)

@@ -388,9 +388,12 @@ pub(crate) async fn pages(
 #[openapi(
     info(title = "Open eGov Platform content API", version = "1",
          description = "Read-only access to the published content of every state body's site: agencies, news, legal documents and pages, in every language."),
-    paths(agencies, agency, news, documents, pages, crate::search::api),
-    components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail, crate::search::SearchAnswer)),
-    tags((name = "agencies", description = "State bodies with a site"), (name = "content", description = "Published content"))
+    paths(agencies, agency, news, documents, pages, crate::search::api, crate::assistant::api_ask),
+    components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail, crate::search::SearchAnswer,
+        crate::assistant::AskBody, crate::assistant::AnswerBody, crate::assistant::SentenceBody,
+        crate::assistant::SourceBody, crate::assistant::ServiceBody)),
+    tags((name = "agencies", description = "State bodies with a site"), (name = "content", description = "Published content"),
+        (name = "assistant", description = "Answers to citizens' questions from published content, with sources"))
 )]
 pub struct ApiDoc;
 

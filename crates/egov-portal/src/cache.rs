@@ -90,6 +90,10 @@ fn cacheable_path(path: &str) -> bool {
     if path.ends_with("/search") {
         return false;
     }
+    // The assistant's and the appeals' pages carry forms (a per-reader token) or personal answers.
+    if path.ends_with("/assistant") || path.ends_with("/appeals") || path.contains("/assistant/") {
+        return false;
+    }
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     (first.len() == 2 && !path.contains("/files/") && !path.ends_with("/search"))
         || matches!(path, "/sitemap.xml" | "/robots.txt")

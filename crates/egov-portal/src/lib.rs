@@ -10,6 +10,8 @@
 pub mod accounts;
 mod admin;
 pub mod api;
+mod appeals;
+pub mod assistant;
 pub mod cache;
 mod documents;
 pub mod errors;
@@ -62,6 +64,8 @@ pub struct PortalConfig {
     pub public_url: String,
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Appeals to agencies accepted per hour from one address.
+    pub appeals_per_hour: NonZeroU32,
 }
 
 impl Default for PortalConfig {
@@ -74,6 +78,7 @@ impl Default for PortalConfig {
             max_form_bytes: 64 * 1024,
             public_url: "http://127.0.0.1:8080".to_owned(),
             metrics_token: None,
+            appeals_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
     }
 }
@@ -92,6 +97,8 @@ struct Inner {
     password_checks: tokio::sync::Semaphore,
     page_cache: cache::PageCache,
     search: Option<Arc<egov_search::SearchIndex>>,
+    assistant: Option<Arc<dyn egov_core::assist::Assistant>>,
+    appeal_throttle: assistant::AppealThrottle,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -114,9 +121,11 @@ impl AppState {
         config: PortalConfig,
         metrics: Option<MetricsRender>,
         search: Option<Arc<egov_search::SearchIndex>>,
+        assistant: Option<Arc<dyn egov_core::assist::Assistant>>,
     ) -> Result<Self, SetupError> {
         let messages = Arc::new(Messages::load(&deployment.languages)?);
         let templates = render::environment(messages.clone())?;
+        let appeal_throttle = assistant::AppealThrottle::new(config.appeals_per_hour);
         let throttle = LoginThrottle::new(
             config.login_attempts_per_account,
             config.login_attempts_per_address,
@@ -134,6 +143,8 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             ),
             search,
+            assistant,
+            appeal_throttle,
         })))
     }
 
@@ -159,6 +170,15 @@ impl AppState {
 
     pub(crate) fn login_throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    /// The citizens' assistant, when this node runs one.
+    pub fn assistant(&self) -> Option<Arc<dyn egov_core::assist::Assistant>> {
+        self.0.assistant.clone()
+    }
+
+    pub(crate) fn appeal_throttle(&self) -> &assistant::AppealThrottle {
+        &self.0.appeal_throttle
     }
 
     /// The search index of this node, if it has one.
@@ -190,6 +210,7 @@ impl AppState {
     /// Periodic upkeep: forget idle throttle keys, delete expired sessions. The binary calls it every minute.
     pub async fn housekeeping(&self) {
         self.0.throttle.forget_idle();
+        self.0.appeal_throttle.forget_idle();
         if let Err(e) = self
             .0
             .store
@@ -210,6 +231,13 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/search", get(search::page))
         .route("/{lang}/{agency}/search", get(search::agency_page))
         .route("/api/v1/search", get(search::api))
+        .route(
+            "/{lang}/assistant",
+            get(assistant::page).post(assistant::ask),
+        )
+        .route("/{lang}/assistant/appeal", post(assistant::create_appeal))
+        .route("/{lang}/appeals", get(assistant::appeal_status))
+        .route("/api/v1/assistant/ask", post(assistant::api_ask))
         .route("/{lang}/{agency}", get(home::add_slash))
         .route("/{lang}/{agency}/", get(sites::agency_home))
         .route("/{lang}/{agency}/news", get(news::list))
@@ -240,6 +268,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(accounts::logout))
         .route("/admin", get(admin::dashboard))
         .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/appeals", get(appeals::list))
+        .route(
+            "/admin/appeals/{id}",
+            get(appeals::show).post(appeals::answer),
+        )
+        .route("/assets/assistant.js", get(assistant_js))
         .route("/assets/site.css", get(site_css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -312,6 +346,24 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
 }
 
 const SITE_CSS: &str = include_str!("../assets/site.css");
+const ASSISTANT_JS: &str = include_str!("../assets/assistant.js");
+
+async fn assistant_js() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        ASSISTANT_JS,
+    )
+        .into_response()
+}
 
 /// A fingerprint of the style sheet; pages link `site.css?v=…`, so a new release is fetched at once while
 /// an unchanged one is cached for a year.

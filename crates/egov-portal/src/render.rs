@@ -31,6 +31,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin.html", include_str!("../templates/admin.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     (
+        "assistant.html",
+        include_str!("../templates/assistant.html"),
+    ),
+    (
+        "appeal_status.html",
+        include_str!("../templates/appeal_status.html"),
+    ),
+    (
+        "admin_appeals.html",
+        include_str!("../templates/admin_appeals.html"),
+    ),
+    (
+        "admin_appeal.html",
+        include_str!("../templates/admin_appeal.html"),
+    ),
+    (
         "_news_card.html",
         include_str!("../templates/_news_card.html"),
     ),

@@ -90,3 +90,80 @@ pub async fn catch_up(
     }
     Ok(mark)
 }
+
+/// The `[assistant]` section of the configuration.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssistant {
+    /// Share of the question's weight the best passage must cover to answer (0.05–0.95).
+    pub min_coverage: Option<f32>,
+    #[serde(default)]
+    pub generative: RawGenerative,
+}
+
+/// `[assistant.generative]`: an OpenAI-compatible endpoint; off unless `url` is set.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGenerative {
+    pub url: Option<String>,
+    pub model: Option<String>,
+    /// Better given as EGOV_ASSISTANT_API_KEY than written in a file.
+    pub api_key: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+impl RawAssistant {
+    pub fn validate(self) -> anyhow::Result<egov_assistant::AssistantConfig> {
+        let min_coverage = self.min_coverage.unwrap_or(egov_assistant::MIN_COVERAGE);
+        if !(0.05..=0.95).contains(&min_coverage) {
+            anyhow::bail!("key `assistant.min_coverage`: {min_coverage} is outside 0.05..=0.95");
+        }
+        let g = self.generative;
+        let generative = match g.url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(u)
+                if (u.starts_with("http://") || u.starts_with("https://"))
+                    && !u.contains(char::is_whitespace) =>
+            {
+                let timeout_ms = g.timeout_ms.unwrap_or(8000);
+                if !(100..=120_000).contains(&timeout_ms) {
+                    anyhow::bail!(
+                        "key `assistant.generative.timeout_ms`: {timeout_ms} is outside 100..=120000"
+                    );
+                }
+                Some(egov_assistant::GenerativeConfig {
+                    url: u.trim_end_matches('/').to_owned(),
+                    model: g.model.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
+                        anyhow::anyhow!("key `assistant.generative.model`: name the model to ask")
+                    })?,
+                    api_key: g.api_key.filter(|k| !k.is_empty()),
+                    timeout: std::time::Duration::from_millis(timeout_ms),
+                })
+            }
+            Some(u) => anyhow::bail!(
+                "key `assistant.generative.url`: {u:?} must be an address like http://127.0.0.1:8000/v1"
+            ),
+        };
+        Ok(egov_assistant::AssistantConfig {
+            min_coverage,
+            generative,
+        })
+    }
+}
+
+/// The `[assistant]` section as `egov config` prints it (the key masked).
+pub fn describe(a: &egov_assistant::AssistantConfig) -> String {
+    let mut out = format!("\n[assistant]\nmin_coverage = {}\n", a.min_coverage);
+    if let Some(g) = &a.generative {
+        out.push_str(&format!(
+            "\n[assistant.generative]\nurl = {:?}\nmodel = {:?}\ntimeout_ms = {}\n",
+            g.url,
+            g.model,
+            g.timeout.as_millis()
+        ));
+        if g.api_key.is_some() {
+            out.push_str("api_key = \"***\"\n");
+        }
+    }
+    out
+}

@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub deployment: RawDeployment,
     #[serde(default)]
     pub portal: RawPortal,
+    #[serde(default)]
+    pub assistant: crate::asking::RawAssistant,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +58,7 @@ pub struct RawPortal {
     pub login_attempts_per_address: Option<u32>,
     pub max_form_bytes: Option<usize>,
     pub metrics_token: Option<String>,
+    pub appeals_per_hour: Option<u32>,
 }
 
 /// How logs are written.
@@ -89,6 +92,7 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     pub deployment: Deployment,
     pub portal: PortalConfig,
+    pub assistant: egov_assistant::AssistantConfig,
     pub log_format: LogFormat,
 }
 
@@ -126,6 +130,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ),
     ("EGOV_MAX_FORM_BYTES", "portal.max_form_bytes"),
     ("EGOV_METRICS_TOKEN", "portal.metrics_token"),
+    ("EGOV_ASSISTANT_API_KEY", "assistant.generative.api_key"),
 ];
 
 impl RawConfig {
@@ -164,6 +169,7 @@ impl RawConfig {
                 "EGOV_LOG_FORMAT" => self.log_format = Some(v),
                 "EGOV_PUBLIC_URL" => self.public_url = Some(v),
                 "EGOV_METRICS_TOKEN" => self.portal.metrics_token = Some(v),
+                "EGOV_ASSISTANT_API_KEY" => self.assistant.generative.api_key = Some(v),
                 "EGOV_TLS_CERT" => self.tls.cert = Some(v.into()),
                 "EGOV_TLS_KEY" => self.tls.key = Some(v.into()),
                 "EGOV_INSTANCE" => self.deployment.instance = Some(v),
@@ -314,6 +320,11 @@ impl RawConfig {
                 defaults.login_attempts_per_address,
             )?,
             max_form_bytes,
+            appeals_per_hour: attempts(
+                "appeals_per_hour",
+                p.appeals_per_hour,
+                defaults.appeals_per_hour,
+            )?,
         };
         Ok(Config {
             listen,
@@ -322,6 +333,7 @@ impl RawConfig {
             tls,
             deployment,
             portal,
+            assistant: self.assistant.validate()?,
             log_format,
         })
     }
@@ -461,6 +473,8 @@ impl Config {
         if p.metrics_token.is_some() {
             out.push_str("metrics_token = \"***\"\n");
         }
+        out.push_str(&format!("appeals_per_hour = {}\n", p.appeals_per_hour));
+        out.push_str(&crate::asking::describe(&self.assistant));
         out
     }
 }

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use egov_search::SearchIndex;
 
 use crate::config::{Config, Database};
-use crate::{indexing, server, telemetry};
+use crate::{asking, indexing, server, telemetry};
+use egov_core::clock::Millis;
 
 /// Opens the store the configuration names, creating the data folder for SQLite.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -87,11 +88,30 @@ pub async fn prepare_search(config: &Config, store: &Store) -> anyhow::Result<Ar
     Ok(index)
 }
 
+/// The citizens' assistant of this node, fed with everything published; `.1` is the feed's watermark.
+pub async fn prepare_assistant(
+    config: &Config,
+    store: &Store,
+) -> anyhow::Result<(Arc<egov_assistant::Assistant>, Millis)> {
+    let assistant =
+        egov_assistant::Assistant::new(&config.deployment.languages, config.assistant.clone())
+            .context("starting the assistant")?;
+    let started = std::time::Instant::now();
+    let mark = asking::catch_up(store, &assistant, Millis(0)).await?;
+    tracing::info!(
+        items = assistant.item_count(),
+        ms = started.elapsed().as_millis() as u64,
+        "assistant loaded"
+    );
+    Ok((Arc::new(assistant), mark))
+}
+
 /// The whole HTTP surface of this node.
 pub fn app(
     config: &Config,
     store: Store,
     search: Option<Arc<SearchIndex>>,
+    assistant: Option<Arc<dyn egov_core::assist::Assistant>>,
 ) -> anyhow::Result<(Router, AppState)> {
     let metrics: Option<MetricsRender> = telemetry::metrics_handle().map(|h| {
         let render: MetricsRender = std::sync::Arc::new(move || h.render());
@@ -103,6 +123,7 @@ pub fn app(
         config.portal.clone(),
         metrics,
         search,
+        assistant,
     )
     .context("assembling the portal")?;
     Ok((egov_portal::router(state.clone()), state))
@@ -119,7 +140,9 @@ pub async fn run(
     // Read before the index catches up: a change made while it does is then seen as new by the loop below.
     let start_version = store.content_version().await?;
     let search = prepare_search(config, &store).await?;
-    let (router, state) = app(config, store.clone(), Some(search.clone()))?;
+    let (assistant, mut assistant_mark) = prepare_assistant(config, &store).await?;
+    let asks: Arc<dyn egov_core::assist::Assistant> = assistant.clone();
+    let (router, state) = app(config, store.clone(), Some(search.clone()), Some(asks))?;
     state.page_cache().set_version(start_version);
     let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {
@@ -147,6 +170,10 @@ pub async fn run(
             }
             // Pages retire at once, whatever happens to the index.
             state.page_cache().set_version(version);
+            match asking::catch_up(&follow_store, &assistant, assistant_mark).await {
+                Ok(mark) => assistant_mark = mark,
+                Err(e) => tracing::warn!(error = %e, "assistant could not catch up"),
+            }
             match indexing::catch_up(&follow_store, &search).await {
                 Ok(_) => {
                     seen = version;
