@@ -52,6 +52,11 @@ struct Message {
 
 impl Generative {
     pub fn new(config: GenerativeConfig) -> Result<Self, GenerativeError> {
+        // The HTTP client speaks TLS through the process's crypto provider: the platform's one (ring), unless
+        // the binary installed it already.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -167,3 +167,38 @@ pub fn describe(a: &egov_assistant::AssistantConfig) -> String {
     }
     out
 }
+
+/// Runs an evaluation set (`egov assistant eval`) against the published content of `store`.
+pub async fn evaluate_file(
+    config: &crate::config::Config,
+    store: &Store,
+    path: &std::path::Path,
+    explain: bool,
+) -> anyhow::Result<egov_assistant::eval::EvalReport> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the evaluation set {}", path.display()))?;
+    let set: egov_assistant::eval::EvalSet = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an evaluation set", path.display()))?;
+    let assistant = Assistant::new(&config.deployment.languages, config.assistant.clone())?;
+    catch_up(store, &assistant, Millis(0)).await?;
+    if assistant.item_count() == 0 {
+        anyhow::bail!(
+            "nothing is published in this data folder (run `egov demo` once, or point --data at a deployment)"
+        );
+    }
+    if explain {
+        for q in &set.questions {
+            let question = egov_core::assist::Question {
+                text: q.question.clone(),
+                lang: q.lang,
+            };
+            println!("{} {:?} expects {:?}", q.id, q.question, q.expect);
+            for (key, score, coverage) in assistant.candidates(&question, 4) {
+                let mark = if q.expect.contains(&key) { "*" } else { " " };
+                println!("   {mark} {key}  score {score:.1}  covers {coverage:.2}");
+            }
+        }
+    }
+    Ok(egov_assistant::eval::evaluate(&assistant, &set).await)
+}

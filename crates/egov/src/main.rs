@@ -74,6 +74,30 @@ enum Command {
     Reindex(StoreArgs),
     /// Print the effective configuration (secrets masked) and exit.
     Config(ServeArgs),
+    /// The citizens' assistant.
+    #[command(subcommand)]
+    Assistant(AssistantCommand),
+}
+
+#[derive(Subcommand)]
+enum AssistantCommand {
+    /// Ask every question of an evaluation set (JSON, see eval/assistant/questions.json) against the
+    /// published content of this data folder; print hit rate at 1 and 3, correct refusals and answer time.
+    Eval {
+        /// The evaluation set.
+        file: PathBuf,
+        /// Also print, for every question, the best-ranked items with their scores.
+        #[arg(long)]
+        explain: bool,
+        /// Exit with an error when the expected source is cited for fewer answerable questions than this share (0–1).
+        #[arg(long, value_name = "SHARE")]
+        min_hit_rate: Option<f64>,
+        /// Exit with an error when fewer unanswerable questions than this share (0–1) are declined.
+        #[arg(long, value_name = "SHARE")]
+        min_refusal_rate: Option<f64>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -267,6 +291,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 index.num_docs(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Assistant(AssistantCommand::Eval {
+            file: set,
+            explain,
+            min_hit_rate,
+            min_refusal_rate,
+            store,
+        }) => {
+            let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
+            let store = platform::open_migrated(&config).await?;
+            let report = egov::asking::evaluate_file(&config, &store, &set, explain).await;
+            store.close().await;
+            let report = report?;
+            print!("{report}");
+            if let Some(min) = min_hit_rate
+                && report.hit_rate_at_3() < min
+            {
+                anyhow::bail!("hit rate {:.3} is below {min}", report.hit_rate_at_3());
+            }
+            if let Some(min) = min_refusal_rate
+                && report.refusal_rate() < min
+            {
+                anyhow::bail!("refusal rate {:.3} is below {min}", report.refusal_rate());
+            }
             Ok(())
         }
         Command::Config(a) => {

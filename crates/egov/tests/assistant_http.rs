@@ -288,7 +288,8 @@ async fn an_appeal_goes_to_its_agency_only(backend: Backend) {
         assert_eq!(status, 400, "{bad:?}");
         assert!(html.contains("role=\"alert\""));
     }
-    assert!(app.store.appeals(None, None, 10).await.unwrap().is_empty());
+    let before = app.store.appeals(None, None, 100).await.unwrap().len();
+    assert_eq!(before, 2, "the demo's two sample appeals, nothing more");
 
     let question = "Where do I get my <b>diploma</b> legalised for study abroad?";
     let (status, html) = send_appeal(
@@ -318,6 +319,9 @@ async fn an_appeal_goes_to_its_agency_only(backend: Backend) {
     assert!(html.contains("Waiting for an answer"));
     assert!(html.contains("&lt;b&gt;diploma"));
     assert_eq!(status_page("AAAA-BBBB-CCCC".into()).await.0, 404);
+    // The demo's answered appeal shows its answer.
+    let (_, html) = status_page("dem0-0000-0001".into()).await;
+    assert!(html.contains("Answered") && html.contains("демонстрационный ответ"));
     assert_eq!(status_page("<script>".into()).await.0, 400);
     let id = app.store.appeals(None, None, 10).await.unwrap()[0].id;
 
@@ -456,6 +460,9 @@ async fn appeals_are_throttled_per_address(backend: Backend) {
     let (status, html) = send_appeal(&app, &citizen, &fields).await;
     assert_eq!(status, 429);
     assert!(html.contains("Too many appeals"));
-    assert_eq!(app.store.appeals(None, None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        app.store.appeals(None, None, 10).await.unwrap().len(),
+        2 + 2
+    );
     app.stop().await.unwrap();
 }

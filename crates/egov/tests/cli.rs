@@ -336,3 +336,70 @@ fn unreachable_postgres_is_named() {
         stderr(&o)
     );
 }
+
+#[tokio::test]
+async fn assistant_eval_reports_and_enforces_its_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let set = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../eval/assistant/questions.json"
+    );
+    // Nothing published yet: a clear refusal.
+    let out = egov(&["assistant", "eval", set, "--data", data], &[], None);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nothing is published"),
+        "{}",
+        stderr(&out)
+    );
+    let store = open(dir.path()).await;
+    egov::demo::load_if_empty(&store, dir.path(), "http://127.0.0.1:8080")
+        .await
+        .unwrap();
+    store.close().await;
+    let out = egov(
+        &[
+            "assistant",
+            "eval",
+            set,
+            "--data",
+            data,
+            "--min-hit-rate",
+            "0.8",
+            "--min-refusal-rate",
+            "0.9",
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("answerable questions") && text.contains("median"),
+        "{text}"
+    );
+    // A target the set does not reach fails the command (for CI gates).
+    let out = egov(
+        &[
+            "assistant",
+            "eval",
+            set,
+            "--data",
+            data,
+            "--min-hit-rate",
+            "1.0",
+        ],
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("below 1"), "{}", stderr(&out));
+    let out = egov(
+        &["assistant", "eval", "/no/such/file.json", "--data", data],
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot read the evaluation set"));
+}

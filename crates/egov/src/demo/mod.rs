@@ -9,6 +9,7 @@ use egov_store::{Actor, NewOrganization, NewUser, Store};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+mod appeals;
 mod content;
 
 const AGENCIES: &[&str] = &[
@@ -50,6 +51,9 @@ pub struct DemoCredentials {
     pub note: String,
     pub sign_in: String,
     pub accounts: Vec<DemoAccount>,
+    /// Tracking numbers of the sample appeals (check them at /{lang}/appeals).
+    #[serde(default)]
+    pub sample_appeals: Vec<String>,
 }
 
 /// (e-mail, display name, role, organization slug, what the account shows)
@@ -169,10 +173,12 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
             what_for: (*what_for).to_owned(),
         });
     }
+    let sample_appeals = appeals::load(store).await?;
     let creds = DemoCredentials {
         note: "Demo accounts of this data folder only. Passwords were generated on first start; delete the folder to start over.".into(),
         sign_in: format!("{base_url}/login"),
         accounts,
+        sample_appeals,
     };
     write_private(
         &data_dir.join("demo-credentials.json"),
