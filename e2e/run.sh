@@ -87,7 +87,7 @@ credentials="$data/demo-credentials.json"
 echo "e2e: platform ready; running the browser tests"
 status=0
 BASE_URL="$base" E2E_CREDENTIALS="$credentials" \
-  timeout "${E2E_TIMEOUT:-170}" node e2e/portal.test.mjs || status=$?
+  timeout "${E2E_TIMEOUT:-170}" node e2e/main.mjs || status=$?
 if [[ $status -eq 124 ]]; then
   echo "e2e: error: the browser tests took longer than ${E2E_TIMEOUT:-170} s and were stopped" >&2
 elif [[ $status -ne 0 ]]; then

@@ -35,7 +35,7 @@ pub(crate) fn compose(
     if top.coverage < min_coverage {
         let mut a = Answer::bare(Outcome::NotFound, lang);
         // A weak match still says which agency the question most likely concerns.
-        if top.coverage >= min_coverage / 2.0 {
+        if top.coverage >= min_coverage * 0.75 {
             a.agency = agency_of(top);
         }
         return (a, None);
