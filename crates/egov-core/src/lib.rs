@@ -16,12 +16,17 @@ pub mod ids;
 pub mod lang;
 pub mod password;
 pub mod roles;
+pub mod xroad;
 
 pub use appeal::AppealNumber;
 pub use content::{AppealStatus, ContentKind, Status};
 pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};
 pub use lang::{Lang, Languages, Localized, Resolved};
 pub use roles::Role;
+pub use xroad::{
+    ClientId, InstanceCode, MemberCode, MemberId, ServiceCode, ServiceId, SubsystemCode,
+    SubsystemId,
+};
 
 /// Why a value from outside was refused. The message names the field's rule, never echoes secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
