@@ -98,3 +98,11 @@ closed_set!(
         Answered => "answered",
     }
 );
+
+closed_set!(
+    /// Whether a service on the bridge takes new consumers.
+    ServiceStatus, "service status" {
+        Active => "active",
+        Deprecated => "deprecated",
+    }
+);

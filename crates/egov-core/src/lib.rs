@@ -19,7 +19,7 @@ pub mod roles;
 pub mod xroad;
 
 pub use appeal::AppealNumber;
-pub use content::{AppealStatus, ContentKind, Status};
+pub use content::{AppealStatus, ContentKind, ServiceStatus, Status};
 pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};
 pub use lang::{Lang, Languages, Localized, Resolved};
 pub use roles::Role;

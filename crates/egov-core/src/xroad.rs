@@ -338,7 +338,15 @@ macro_rules! string_forms {
         }
     )*};
 }
-string_forms!(MemberId, SubsystemId, ServiceId);
+string_forms!(
+    InstanceCode,
+    MemberCode,
+    SubsystemCode,
+    ServiceCode,
+    MemberId,
+    SubsystemId,
+    ServiceId
+);
 
 #[cfg(test)]
 mod tests {

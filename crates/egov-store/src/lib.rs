@@ -15,6 +15,7 @@ pub mod content;
 pub mod deployment;
 mod migrations;
 pub mod organizations;
+pub mod registry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
@@ -33,6 +34,7 @@ pub use audit::{Actor, AuditEntry};
 pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
 pub use deployment::Deployment;
 pub use organizations::{NewOrganization, Organization};
+pub use registry::{Endpoint, NewService, Service, Subsystem};
 pub use users::{NewUser, Session, User, UserRole};
 
 /// What went wrong in the store, in terms a caller can act on.
