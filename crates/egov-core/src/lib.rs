@@ -14,6 +14,7 @@ pub mod clock;
 pub mod content;
 pub mod ids;
 pub mod lang;
+pub mod openapi;
 pub mod password;
 pub mod roles;
 pub mod xroad;

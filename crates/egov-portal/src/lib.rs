@@ -24,6 +24,7 @@ pub mod render;
 pub mod sanitize;
 mod search;
 pub mod security;
+mod showcase;
 mod sites;
 pub mod view;
 
@@ -152,6 +153,10 @@ impl AppState {
         &self.0.store
     }
 
+    pub fn deployment(&self) -> &Deployment {
+        &self.0.deployment
+    }
+
     pub fn languages(&self) -> &Languages {
         &self.0.deployment.languages
     }
@@ -237,6 +242,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{lang}/assistant/appeal", post(assistant::create_appeal))
         .route("/{lang}/appeals", get(assistant::appeal_status))
+        .route("/{lang}/services", get(showcase::list))
+        .route("/{lang}/services/{passport}", get(showcase::passport))
+        .route(
+            "/{lang}/services/{passport}/openapi.json",
+            get(showcase::openapi_document),
+        )
         .route("/api/v1/assistant/ask", post(assistant::api_ask))
         .route("/{lang}/{agency}", get(home::add_slash))
         .route("/{lang}/{agency}/", get(sites::agency_home))

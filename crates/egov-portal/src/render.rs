@@ -34,6 +34,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "assistant.html",
         include_str!("../templates/assistant.html"),
     ),
+    ("showcase.html", include_str!("../templates/showcase.html")),
+    ("passport.html", include_str!("../templates/passport.html")),
     (
         "appeal_status.html",
         include_str!("../templates/appeal_status.html"),

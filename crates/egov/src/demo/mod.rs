@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod appeals;
 mod content;
+mod registry;
 
 const AGENCIES: &[&str] = &[
     include_str!("../../demo/tj/agencies/aidt.json"),
@@ -143,6 +144,7 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
             .await?;
         content::load_site(store, org.id, site).await?;
     }
+    registry::load(store).await?;
     let mut accounts = Vec::new();
     for (email, name, role, org, what_for) in ACCOUNTS {
         let password = random_password();
