@@ -388,11 +388,14 @@ pub(crate) async fn pages(
 #[openapi(
     info(title = "Open eGov Platform content API", version = "1",
          description = "Read-only access to the published content of every state body's site: agencies, news, legal documents and pages, in every language."),
-    paths(agencies, agency, news, documents, pages, crate::search::api, crate::assistant::api_ask),
+    paths(agencies, agency, news, documents, pages, crate::search::api, crate::assistant::api_ask,
+        crate::showcase::api_list, crate::showcase::api_one),
     components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail, crate::search::SearchAnswer,
         crate::assistant::AskBody, crate::assistant::AnswerBody, crate::assistant::SentenceBody,
-        crate::assistant::SourceBody, crate::assistant::ServiceBody)),
+        crate::assistant::SourceBody, crate::assistant::ServiceBody,
+        crate::showcase::ServiceItem, crate::showcase::ServiceList)),
     tags((name = "agencies", description = "State bodies with a site"), (name = "content", description = "Published content"),
+        (name = "registry", description = "Services of state information systems on the bridge"),
         (name = "assistant", description = "Answers to citizens' questions from published content, with sources"))
 )]
 pub struct ApiDoc;

@@ -24,7 +24,7 @@ pub mod render;
 pub mod sanitize;
 mod search;
 pub mod security;
-mod showcase;
+pub mod showcase;
 mod sites;
 pub mod view;
 
@@ -249,6 +249,8 @@ pub fn router(state: AppState) -> Router {
             get(showcase::openapi_document),
         )
         .route("/api/v1/assistant/ask", post(assistant::api_ask))
+        .route("/api/v1/services", get(showcase::api_list))
+        .route("/api/v1/services/{passport}", get(showcase::api_one))
         .route("/{lang}/{agency}", get(home::add_slash))
         .route("/{lang}/{agency}/", get(sites::agency_home))
         .route("/{lang}/{agency}/news", get(news::list))

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,6 +14,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::api::ApiError;
 use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
 use crate::view::{self, Crumb};
@@ -88,12 +90,79 @@ struct Card {
     operations: usize,
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct Filters {
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Filters {
+    /// Words to find in the title, description, passport code or provider's name.
     q: Option<String>,
+    /// Only this category (`civil-status`, `business`, `transport`, `justice`…).
     category: Option<String>,
+    /// Only this provider (its slug).
     provider: Option<String>,
+    /// `yes`: only services with personal data; `no`: only without.
     personal: Option<String>,
+    /// API only: the language of titles and descriptions (default: the deployment's first).
+    lang: Option<String>,
+}
+
+/// `personal=yes|no`, or none.
+fn personal_filter(f: &Filters) -> Result<Option<bool>, String> {
+    match f.personal.as_deref() {
+        None | Some("") => Ok(None),
+        Some("yes") => Ok(Some(true)),
+        Some("no") => Ok(Some(false)),
+        Some(other) => Err(format!("personal: {other:?} is neither yes nor no")),
+    }
+}
+
+/// The entries matching the filters: every word of `q` somewhere in the title, description, passport code,
+/// service code or provider's name (in `lang`), and the category, provider and personal-data choices.
+fn select<'a>(
+    state: &AppState,
+    all: &'a [Entry],
+    f: &Filters,
+    personal: Option<bool>,
+    lang: Lang,
+) -> Vec<&'a Entry> {
+    let q: String =
+        f.q.as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(200)
+            .collect();
+    let words: Vec<String> = q
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    all.iter()
+        .filter(|e| {
+            f.category
+                .as_deref()
+                .is_none_or(|c| c.is_empty() || c == e.service.category)
+        })
+        .filter(|e| {
+            f.provider
+                .as_deref()
+                .is_none_or(|p| p.is_empty() || p == e.provider.slug.as_str())
+        })
+        .filter(|e| personal.is_none_or(|p| p == e.service.personal_data))
+        .filter(|e| {
+            let hay = [
+                local(&e.service.title, lang, state).text,
+                local(&e.service.description, lang, state).text,
+                e.service.passport.clone(),
+                e.service.code.to_string(),
+                view::agency_view(&e.provider, lang, state.languages())
+                    .name
+                    .text,
+            ]
+            .join(" ")
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -119,16 +188,11 @@ pub(crate) async fn list(
         .languages()
         .parse_supported(&lang)
         .ok_or_else(|| PageError::new(ErrorCode::NotFound))?;
-    let personal = match f.personal.as_deref() {
-        None | Some("") => None,
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        Some(_) => {
-            return Err(PageError::new(ErrorCode::BadRequest)
-                .in_lang(lang)
-                .detail_msg("detail-search"));
-        }
-    };
+    let personal = personal_filter(&f).map_err(|_| {
+        PageError::new(ErrorCode::BadRequest)
+            .in_lang(lang)
+            .detail_msg("detail-search")
+    })?;
     let q: String =
         f.q.as_deref()
             .unwrap_or("")
@@ -136,11 +200,6 @@ pub(crate) async fn list(
             .chars()
             .take(200)
             .collect();
-    let words: Vec<String> = q
-        .to_lowercase()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
     let all = entries(&state).await?;
     let mut categories: Vec<String> = all.iter().map(|e| e.service.category.clone()).collect();
     categories.sort();
@@ -158,33 +217,8 @@ pub(crate) async fn list(
         .collect();
     providers.sort_by_cached_key(|(_, n)| view::collation_key(lang, n));
     providers.dedup();
-    let cards: Vec<Card> = all
-        .iter()
-        .filter(|e| {
-            f.category
-                .as_deref()
-                .is_none_or(|c| c.is_empty() || c == e.service.category)
-        })
-        .filter(|e| {
-            f.provider
-                .as_deref()
-                .is_none_or(|p| p.is_empty() || p == e.provider.slug.as_str())
-        })
-        .filter(|e| personal.is_none_or(|p| p == e.service.personal_data))
-        .filter(|e| {
-            let hay = [
-                local(&e.service.title, lang, &state).text,
-                local(&e.service.description, lang, &state).text,
-                e.service.passport.clone(),
-                e.service.code.to_string(),
-                view::agency_view(&e.provider, lang, state.languages())
-                    .name
-                    .text,
-            ]
-            .join(" ")
-            .to_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str()))
-        })
+    let cards: Vec<Card> = select(&state, &all, &f, personal, lang)
+        .into_iter()
         .map(|e| Card {
             passport: e.service.passport.clone(),
             title: local(&e.service.title, lang, &state),
@@ -307,4 +341,119 @@ pub(crate) async fn openapi_document(
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// A service as the JSON API gives it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServiceItem {
+    pub passport: String,
+    /// The X-Road service id: `TJ/GOV/020000106/civil-registry/person-lookup`.
+    pub service_id: String,
+    pub title: String,
+    pub description: String,
+    pub provider: String,
+    pub provider_name: String,
+    pub category: String,
+    pub personal_data: bool,
+    /// `active` or `deprecated`.
+    pub status: String,
+    /// Calls per minute a grant gets by default.
+    pub rate_limit: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub endpoints: Vec<egov_store::Endpoint>,
+    /// The passport page.
+    pub url: String,
+    /// The OpenAPI document, when the service has one.
+    pub openapi_url: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServiceList {
+    pub total: usize,
+    pub items: Vec<ServiceItem>,
+}
+
+fn item(state: &AppState, e: &Entry, lang: Lang) -> ServiceItem {
+    let base = state.config().public_url.trim_end_matches('/');
+    let page = format!("{base}/{lang}/services/{}", e.service.passport);
+    ServiceItem {
+        passport: e.service.passport.clone(),
+        service_id: service_id(state, e),
+        title: local(&e.service.title, lang, state).text,
+        description: local(&e.service.description, lang, state).text,
+        provider: e.provider.slug.to_string(),
+        provider_name: view::agency_view(&e.provider, lang, state.languages())
+            .name
+            .text,
+        category: e.service.category.clone(),
+        personal_data: e.service.personal_data,
+        status: e.service.status.to_string(),
+        rate_limit: e.service.rate_limit,
+        endpoints: e.service.endpoints.clone(),
+        openapi_url: e
+            .service
+            .openapi
+            .as_ref()
+            .map(|_| format!("{page}/openapi.json")),
+        url: page,
+    }
+}
+
+fn api_lang(state: &AppState, raw: Option<&str>) -> Result<Lang, ApiError> {
+    match raw {
+        None | Some("") => Ok(state.languages().default_lang()),
+        Some(l) => state.languages().parse_supported(l).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("lang: {l:?} is not a language of this platform"),
+            )
+        }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "registry", params(Filters),
+    responses((status = 200, description = "Services of state information systems, by passport code", body = ServiceList),
+              (status = 400, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_list(
+    State(state): State<AppState>,
+    Query(f): Query<Filters>,
+) -> Result<Json<ServiceList>, ApiError> {
+    let lang = api_lang(&state, f.lang.as_deref())?;
+    let personal = personal_filter(&f).map_err(|e| ApiError::new(ErrorCode::BadRequest, e))?;
+    let all = entries(&state)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Unavailable, "the registry cannot be read now"))?;
+    let items: Vec<ServiceItem> = select(&state, &all, &f, personal, lang)
+        .into_iter()
+        .map(|e| item(&state, e, lang))
+        .collect();
+    Ok(Json(ServiceList {
+        total: items.len(),
+        items,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangParam {
+    /// The language of the title and description (default: the deployment's first).
+    lang: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{passport}", tag = "registry",
+    params(("passport" = String, Path, description = "The passport code, e.g. MOJ-S-0001"), LangParam),
+    responses((status = 200, body = ServiceItem), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_one(
+    State(state): State<AppState>,
+    Path(passport): Path<String>,
+    Query(p): Query<LangParam>,
+) -> Result<Json<ServiceItem>, ApiError> {
+    let lang = api_lang(&state, p.lang.as_deref())?;
+    let e = find(&state, &passport).await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no service with passport code {passport:?}"),
+        )
+    })?;
+    Ok(Json(item(&state, &e, lang)))
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Change, write_audit};
-use crate::{Actor, Result, Store, StoreError, json_text, on_pool};
+use crate::{Actor, Result, Store, StoreError, bump_version, json_text, on_pool};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Subsystem {
@@ -160,6 +160,8 @@ impl Store {
                 }
                 other => other,
             })?;
+            // The showcase is a public page: cached copies retire with the content version.
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "subsystem.create",
                 subject: format!("subsystem:{code}"),
@@ -270,6 +272,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // The showcase is a public page: cached copies retire with the content version.
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "service.create",
                 subject: format!("service:{passport}"),
@@ -382,6 +386,8 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("org_id")?;
+            // The showcase is a public page: cached copies retire with the content version.
+            bump_version!(&mut *tx)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "service.status",
                 subject: format!("service:{}", before.passport),

@@ -131,3 +131,70 @@ async fn a_passport_renders_its_reference(backend: Backend) {
     }
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_registry_api_lists_and_describes_services() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let c = app.client();
+    let list: serde_json::Value = c
+        .get(app.url("/api/v1/services?personal=yes&lang=ru"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 3);
+    let moj = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["passport"] == "MOJ-S-0001")
+        .unwrap();
+    assert_eq!(
+        moj["service_id"],
+        "TJ/GOV/020000106/civil-registry/person-lookup"
+    );
+    assert!(
+        moj["title"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|ch| ('а'..='я').contains(&ch)),
+        "title in Russian"
+    );
+    assert_eq!(moj["endpoints"].as_array().unwrap().len(), 2);
+    assert!(
+        moj["openapi_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/ru/services/MOJ-S-0001/openapi.json")
+    );
+    let one = c
+        .get(app.url("/api/v1/services/TAX-S-0001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.status(), 200);
+    let one: serde_json::Value = one.json().await.unwrap();
+    assert_eq!(one["personal_data"], false);
+    for (path, status) in [
+        ("/api/v1/services/NOPE-S-0001", 404),
+        ("/api/v1/services?personal=maybe", 400),
+        ("/api/v1/services?lang=xx", 400),
+    ] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert!(r.text().await.unwrap().starts_with('{'));
+    }
+    let doc: serde_json::Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/services/{passport}"]["get"].is_object());
+    app.stop().await.unwrap();
+}
