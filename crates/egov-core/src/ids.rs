@@ -88,9 +88,29 @@ fn check_slug(s: &str, what: &'static str, max: usize) -> Result<(), ParseError>
     Ok(())
 }
 
+/// Words the portal's own pages use where an agency's slug stands (`/{lang}/search`, `/{lang}/services`…):
+/// no organization may take them.
+pub const RESERVED_AGENCY_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "appeals",
+    "assets",
+    "assistant",
+    "login",
+    "logout",
+    "search",
+    "services",
+    "settings",
+];
+
 impl Slug {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         check_slug(s, "slug", 40).map(|()| Slug(s.to_owned()))
+    }
+
+    /// Whether the portal uses this word for a page of its own (see [`RESERVED_AGENCY_SLUGS`]).
+    pub fn is_reserved_for_agencies(&self) -> bool {
+        RESERVED_AGENCY_SLUGS.contains(&self.0.as_str())
     }
 }
 

@@ -72,6 +72,12 @@ impl Store {
         if o.name.is_empty() {
             return Err(StoreError::Corrupt("an organization needs a name".into()));
         }
+        if o.slug.is_reserved_for_agencies() {
+            return Err(StoreError::Conflict(format!(
+                "slug {} (the portal uses it for its own pages)",
+                o.slug
+            )));
+        }
         let now = Millis::now().0;
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

@@ -172,3 +172,19 @@ async fn bad_registrations_change_nothing(store: &Store) {
     assert_eq!(all[0].endpoints.len(), 2);
     assert_eq!(store.subsystems(None).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_portals_own_words_are_not_agency_slugs() {
+    let t = egov_store::testing::sqlite().await;
+    for word in egov_core::ids::RESERVED_AGENCY_SLUGS {
+        let r = t
+            .store
+            .create_organization(&org(word, "020009999"), &Actor::System)
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Conflict(ref m)) if m.contains("own pages")),
+            "{word}: {r:?}"
+        );
+    }
+    assert!(t.store.organizations().await.unwrap().is_empty());
+}
