@@ -106,3 +106,20 @@ closed_set!(
         Deprecated => "deprecated",
     }
 );
+
+closed_set!(
+    /// Which of a service's endpoints an application or grant is for.
+    Environment, "environment" {
+        Test => "test",
+        Production => "production",
+    }
+);
+
+closed_set!(
+    /// Where an access application stands.
+    ApplicationStatus, "application status" {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+    }
+);

@@ -12,6 +12,7 @@ pub mod appeal;
 pub mod assist;
 pub mod clock;
 pub mod content;
+pub mod grants;
 pub mod ids;
 pub mod lang;
 pub mod openapi;
@@ -20,7 +21,10 @@ pub mod roles;
 pub mod xroad;
 
 pub use appeal::AppealNumber;
-pub use content::{AppealStatus, ContentKind, ServiceStatus, Status};
+pub use content::{
+    AppealStatus, ApplicationStatus, ContentKind, Environment, ServiceStatus, Status,
+};
+pub use grants::EndpointPattern;
 pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};
 pub use lang::{Lang, Languages, Localized, Resolved};
 pub use roles::Role;

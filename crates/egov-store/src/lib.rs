@@ -10,6 +10,7 @@
 //! same transaction, and the audit table refuses updates and deletes at the database level.
 
 pub mod appeals;
+pub mod applications;
 pub mod audit;
 pub mod content;
 pub mod deployment;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 };
 
 pub use appeals::{Appeal, NewAppeal};
+pub use applications::{Application, Comment, Decision, Grant, NewApplication, Notification};
 pub use audit::{Actor, AuditEntry};
 pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
 pub use deployment::Deployment;
@@ -44,6 +46,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0} already exists")]
     Conflict(String),
+    /// The change breaks a rule of the domain (applying for one's own service, deciding another provider's
+    /// application…); the text says which.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
