@@ -12,6 +12,7 @@ mod admin;
 pub mod api;
 mod appeals;
 pub mod assistant;
+mod bridge_admin;
 pub mod cache;
 mod documents;
 pub mod errors;
@@ -281,6 +282,31 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(accounts::logout))
         .route("/admin", get(admin::dashboard))
         .route("/admin/audit", get(admin::audit_log))
+        .route(
+            "/admin/bridge/applications",
+            get(bridge_admin::applications),
+        )
+        .route(
+            "/admin/bridge/applications/{id}",
+            get(bridge_admin::application),
+        )
+        .route(
+            "/admin/bridge/applications/{id}/comment",
+            post(bridge_admin::comment),
+        )
+        .route(
+            "/admin/bridge/applications/{id}/decide",
+            post(bridge_admin::decide),
+        )
+        .route(
+            "/admin/bridge/apply/{passport}",
+            get(bridge_admin::apply_page).post(bridge_admin::apply_submit),
+        )
+        .route("/admin/bridge/grants", get(bridge_admin::grants))
+        .route(
+            "/admin/bridge/grants/{id}/revoke",
+            post(bridge_admin::revoke),
+        )
         .route("/admin/appeals", get(appeals::list))
         .route(
             "/admin/appeals/{id}",

@@ -37,6 +37,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("showcase.html", include_str!("../templates/showcase.html")),
     ("passport.html", include_str!("../templates/passport.html")),
     (
+        "bridge_applications.html",
+        include_str!("../templates/bridge_applications.html"),
+    ),
+    (
+        "bridge_apply.html",
+        include_str!("../templates/bridge_apply.html"),
+    ),
+    (
+        "bridge_application.html",
+        include_str!("../templates/bridge_application.html"),
+    ),
+    (
+        "bridge_grants.html",
+        include_str!("../templates/bridge_grants.html"),
+    ),
+    (
         "appeal_status.html",
         include_str!("../templates/appeal_status.html"),
     ),

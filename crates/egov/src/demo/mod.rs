@@ -94,6 +94,27 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
         Some("tax"),
         "writes for the Tax Committee; cannot touch other agencies",
     ),
+    (
+        "admin@moj.tj",
+        "MoJ Administrator",
+        Role::AgencyAdmin,
+        Some("moj"),
+        "decides applications to the civil registry's services on the bridge",
+    ),
+    (
+        "admin@tax.tj",
+        "Tax Committee Administrator",
+        Role::AgencyAdmin,
+        Some("tax"),
+        "decides applications to the tax register's services on the bridge",
+    ),
+    (
+        "admin@bank.tj",
+        "Bank Administrator",
+        Role::AgencyAdmin,
+        Some("sample-bank"),
+        "applies for the bank's systems to use state services on the bridge",
+    ),
 ];
 
 /// A random password of 20 letters and digits (about 119 bits).
@@ -176,6 +197,7 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
         });
     }
     let sample_appeals = appeals::load(store).await?;
+    registry::load_applications(store).await?;
     let creds = DemoCredentials {
         note: "Demo accounts of this data folder only. Passwords were generated on first start; delete the folder to start over.".into(),
         sign_in: format!("{base_url}/login"),

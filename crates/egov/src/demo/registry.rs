@@ -3,8 +3,9 @@
 //! provider's upload.
 
 use anyhow::Context;
-use egov_core::{Email, Localized, ServiceCode, Slug, SubsystemCode};
-use egov_store::{Actor, Endpoint, NewService, Store};
+use egov_core::clock::Millis;
+use egov_core::{Email, EndpointPattern, Environment, Localized, ServiceCode, Slug, SubsystemCode};
+use egov_store::{Actor, Decision, Endpoint, NewApplication, NewService, Store};
 use serde::Deserialize;
 
 const REGISTRY: &str = include_str!("../../demo/tj/registry.json");
@@ -94,6 +95,108 @@ pub(super) async fn load(store: &Store) -> anyhow::Result<()> {
             )
             .await?;
     }
+    Ok(())
+}
+
+/// The bank's and the economy ministry's systems were granted the tax register's company lookup; the bank's
+/// application to the civil registry's person lookup waits for the Ministry of Justice.
+pub(super) async fn load_applications(store: &Store) -> anyhow::Result<()> {
+    let user = |email: &'static str| async move {
+        store
+            .user_by_email(&Email::parse(email)?)
+            .await?
+            .with_context(|| format!("demo account {email}"))
+    };
+    let org = |slug: &'static str| async move {
+        store
+            .organization_by_slug(&Slug::parse(slug)?)
+            .await?
+            .with_context(|| format!("demo organization {slug}"))
+    };
+    let system = |slug: &'static str, code: &'static str| async move {
+        let o = org(slug).await?;
+        store
+            .subsystem(o.id, &SubsystemCode::parse(code)?)
+            .await?
+            .with_context(|| format!("demo subsystem {slug}/{code}"))
+    };
+    let service = |passport: &'static str| async move {
+        store
+            .services(None)
+            .await?
+            .into_iter()
+            .find(|s| s.passport == passport)
+            .with_context(|| format!("demo service {passport}"))
+    };
+    let bank_admin = user("admin@bank.tj").await?;
+    let tax_admin = user("admin@tax.tj").await?;
+    let company = service("TAX-S-0001").await?;
+    let person = service("MOJ-S-0001").await?;
+    let all = |s: &egov_store::Service| -> anyhow::Result<Vec<EndpointPattern>> {
+        s.endpoints
+            .iter()
+            .map(|e| Ok(EndpointPattern::parse(&e.method, &e.path)?))
+            .collect()
+    };
+    let platform_admin = user("admin@aidt.tj").await?;
+    for (consumer, purpose, applicant) in [
+        (
+            system("sample-bank", "loan-desk").await?,
+            "Checking a borrowing company's registration and status before a loan (sample data)",
+            bank_admin.id,
+        ),
+        (
+            system("medt", "export-support").await?,
+            "Confirming exporters' registration for the export-support programme (sample data)",
+            platform_admin.id,
+        ),
+    ] {
+        let a = store
+            .apply_for_access(
+                &NewApplication {
+                    consumer: consumer.id,
+                    service: company.id,
+                    environment: Environment::Production,
+                    endpoints: all(&company)?,
+                    purpose: purpose.into(),
+                    legal_basis:
+                        "Tax Code of the Republic of Tajikistan, taxpayer register (sample)".into(),
+                    applied_by: applicant,
+                    due_working_days: 10,
+                },
+                &Actor::System,
+            )
+            .await?;
+        store
+            .decide_application(
+                a.id,
+                org("tax").await?.id,
+                &Decision::Approve {
+                    endpoints: all(&company)?,
+                    quota: company.rate_limit,
+                    expires_at: Some(Millis::now().plus_secs(365 * 86_400)),
+                    note: Some("Approved for the demo (sample data)".into()),
+                },
+                tax_admin.id,
+                &Actor::System,
+            )
+            .await?;
+    }
+    store
+        .apply_for_access(
+            &NewApplication {
+                consumer: system("sample-bank", "loan-desk").await?.id,
+                service: person.id,
+                environment: Environment::Test,
+                endpoints: all(&person)?,
+                purpose: "Identifying a borrower with their written consent (sample data)".into(),
+                legal_basis: "Law on Banks and Banking, customer identification (sample)".into(),
+                applied_by: bank_admin.id,
+                due_working_days: 10,
+            },
+            &Actor::System,
+        )
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,276 @@
+//! Access applications over real HTTP on both backends: a consumer's administrator applies from a passport,
+//! the provider's administrator approves, the consumer sees the grant and may revoke it; applying twice,
+//! applying for one's own service, deciding someone else's application and acting without the role are
+//! refused, and nothing changes.
+
+mod common;
+
+use common::{Backend, TestApp, csrf_from, sign_in, spawn_demo};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
+    };
+}
+
+on_both_backends!(apply_decide_grant_revoke);
+
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let c = app.client();
+    let pw = app
+        .creds
+        .as_ref()
+        .unwrap()
+        .accounts
+        .iter()
+        .find(|a| a.email == email)
+        .unwrap()
+        .password
+        .clone();
+    assert_eq!(
+        sign_in(app, &c, email, &pw).await.status(),
+        303,
+        "{email} signs in"
+    );
+    c
+}
+
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The value of the first `<option value="…">` after `id="consumer"`.
+fn first_system(html: &str) -> String {
+    let at = html.find("id=\"consumer\"").expect("a system to choose");
+    let v = &html[at..];
+    let start = v.find("<option value=\"").unwrap() + 15;
+    v[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn post(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, Option<String>) {
+    let r = c.post(app.url(path)).form(form).send().await.unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (r.status().as_u16(), r.text().await.unwrap(), loc)
+}
+
+async fn apply_decide_grant_revoke(backend: Backend) {
+    let app = spawn_demo(backend).await;
+    // Anonymous and a user without an administrator's role are turned away.
+    let (s, _) = page(&app.client(), &app, "/admin/bridge/applications").await;
+    assert!(matches!(s, 303 | 401), "{s}");
+    let editor = signed_in(&app, "editor@mfa.tj").await;
+    assert_eq!(
+        page(&editor, &app, "/admin/bridge/apply/TAX-S-0001")
+            .await
+            .0,
+        403
+    );
+
+    let bank = signed_in(&app, "admin@bank.tj").await;
+    let (s, form) = page(&bank, &app, "/admin/bridge/apply/TAX-S-0001").await;
+    assert_eq!(s, 200);
+    let token = csrf_from(&form);
+    let system = first_system(&form);
+    let fields = |env: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("consumer", system.clone()),
+            ("environment", env.to_owned()),
+            ("endpoint", "GET /companies/{inn}".to_owned()),
+            (
+                "purpose",
+                "Checking a company before opening an account".to_owned(),
+            ),
+            ("legal_basis", "Law on Banks (sample)".to_owned()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, x)| (*k, x.clone())).collect::<Vec<_>>()
+    };
+    let before = app.store.applications(None).await.unwrap().len();
+    let r = bank
+        .post(app.url("/admin/bridge/apply/TAX-S-0001"))
+        .form(&as_refs(&fields("test")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(
+        app.store.applications(None).await.unwrap().len(),
+        before + 1
+    );
+    // The same again: refused with the reason, nothing added.
+    let r = bank
+        .post(app.url("/admin/bridge/apply/TAX-S-0001"))
+        .form(&as_refs(&fields("test")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("pending or granted"));
+    // A system that is not the user's own: refused.
+    let mut foreign = fields("test");
+    foreign[1].1 = "1".into();
+    let r = bank
+        .post(app.url("/admin/bridge/apply/TAX-S-0001"))
+        .form(&as_refs(&foreign))
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(r.status().as_u16(), 403 | 409), "{}", r.status());
+    // Without the anti-forgery token: refused.
+    let mut no_token = fields("production");
+    no_token[0].1 = "x".repeat(64);
+    let r = bank
+        .post(app.url("/admin/bridge/apply/TAX-S-0001"))
+        .form(&as_refs(&no_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        app.store.applications(None).await.unwrap().len(),
+        before + 1
+    );
+
+    // The Tax Committee cannot apply for its own service.
+    let tax = signed_in(&app, "admin@tax.tj").await;
+    let (_, form) = page(&tax, &app, "/admin/bridge/apply/TAX-S-0001").await;
+    let own = [
+        ("csrf", csrf_from(&form)),
+        ("consumer", first_system(&form)),
+        ("environment", "test".into()),
+        ("endpoint", "GET /companies/{inn}".into()),
+        ("purpose", "x".into()),
+        ("legal_basis", "y".into()),
+    ];
+    let r = tax
+        .post(app.url("/admin/bridge/apply/TAX-S-0001"))
+        .form(&own)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("own service"));
+
+    // Someone else's application cannot be decided: the consumer, another agency.
+    let moj = signed_in(&app, "admin@moj.tj").await;
+    for (c, who) in [(&bank, "consumer"), (&moj, "another agency")] {
+        // The user's own anti-forgery token (every signed-in page carries it in the sign-out form), so a
+        // refusal here is the role's, not the token's.
+        let t = csrf_from(&page(c, &app, "/admin").await.1);
+        let (s, _, _) = post(
+            c,
+            &app,
+            &format!("/admin/bridge/applications/{id}/decide"),
+            &[
+                ("csrf", &t),
+                ("decision", "approve"),
+                ("endpoint", "GET /companies/{inn}"),
+                ("quota", "10"),
+            ],
+        )
+        .await;
+        assert_eq!(s, 403, "{who}");
+    }
+    // The provider approves, narrowing nothing, with a quota.
+    let (s, html) = page(&tax, &app, &format!("/admin/bridge/applications/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("/decide"));
+    let t = csrf_from(&html);
+    let (s, _, _) = post(
+        &tax,
+        &app,
+        &format!("/admin/bridge/applications/{id}/decide"),
+        &[
+            ("csrf", &t),
+            ("decision", "approve"),
+            ("endpoint", "* /companies/**"),
+            ("quota", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 400, "widening is refused");
+    let (s, _, _) = post(
+        &tax,
+        &app,
+        &format!("/admin/bridge/applications/{id}/decide"),
+        &[
+            ("csrf", &t),
+            ("decision", "approve"),
+            ("endpoint", "GET /companies/{inn}"),
+            ("quota", "10"),
+            ("expires", "2099-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _, _) = post(
+        &tax,
+        &app,
+        &format!("/admin/bridge/applications/{id}/decide"),
+        &[
+            ("csrf", &t),
+            ("decision", "reject"),
+            ("reason", "changed my mind"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409, "decided once");
+
+    // The consumer sees the grant and its notification, and may revoke it.
+    let (_, grants) = page(&bank, &app, "/admin/bridge/grants").await;
+    assert!(grants.contains("TAX-S-0001") && grants.contains("/revoke"));
+    let (_, list) = page(&bank, &app, "/admin/bridge/applications").await;
+    assert!(list.contains("TAX-S-0001"));
+    let g = app
+        .store
+        .grants(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.application == id)
+        .unwrap();
+    assert_eq!(g.quota, 10);
+    let (s, _, _) = post(
+        &moj,
+        &app,
+        &format!("/admin/bridge/grants/{}/revoke", g.id),
+        &[("csrf", &csrf_from(&page(&moj, &app, "/admin").await.1))],
+    )
+    .await;
+    assert_eq!(s, 403, "a third party cannot revoke");
+    let bt = csrf_from(&grants);
+    let (s, _, _) = post(
+        &bank,
+        &app,
+        &format!("/admin/bridge/grants/{}/revoke", g.id),
+        &[("csrf", &bt)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert!(
+        app.store
+            .grants(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.id == g.id)
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    app.stop().await.unwrap();
+}
