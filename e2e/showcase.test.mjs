@@ -2,7 +2,9 @@
 // by filtering, opens its passport, and downloads its OpenAPI document.
 
 import assert from 'node:assert/strict';
-import { test, newPage, shot, url, pathOf, visit, follow, a11y, PHONE } from './harness.mjs';
+import {
+  test, newPage, shot, url, pathOf, visit, follow, a11y, axeCheck, axeFindings, account, signIn, PHONE,
+} from './harness.mjs';
 
 test('i. showcase: filter to personal-data services, open a passport, download its OpenAPI', async () => {
   const page = await newPage();
@@ -32,3 +34,56 @@ test('i. showcase: filter to personal-data services, open a passport, download i
 a11y('showcase', (page) => visit(page, '/tg/services'));
 a11y('service passport', (page) => visit(page, '/en/services/MOJ-S-0001'));
 a11y('service passport on a phone (390x844)', (page) => visit(page, '/ru/services/TAX-S-0001'), { viewport: PHONE, isMobile: true });
+
+test('i. bridge: a bank applies from the showcase, the Tax Committee approves, the bank sees the grant', async (log) => {
+  const bank = account('admin@bank.tj');
+  const tax = account('admin@tax.tj');
+  const consumer = await newPage({ bypassCSP: true });
+  let id;
+  try {
+    await signIn(consumer, bank.email, bank.password);
+    await visit(consumer, '/en/services?provider=tax');
+    await follow(consumer, consumer.locator('.service-cards h2 a').first(), 'the tax register service');
+    await follow(consumer, consumer.locator('main a[href^="/admin/bridge/apply/"]'), 'apply link');
+    await consumer.check('input[name="environment"][value="test"]');
+    await consumer.fill('#purpose', 'Checking companies before opening accounts (browser test)');
+    await consumer.fill('#legal_basis', 'Law on Banks (sample)');
+    await follow(consumer, consumer.locator('main form button[type="submit"]'), 'send the application');
+    const m = pathOf(consumer).match(/^\/admin\/bridge\/applications\/(\d+)$/);
+    assert.ok(m, `after applying the browser is on ${pathOf(consumer)}`);
+    id = m[1];
+    const r = await axeCheck(consumer, 'bridge application (consumer)');
+    axeFindings.push({ label: 'bridge application', path: pathOf(consumer), serious: r.serious, notes: r.notes });
+    for (const n of r.notes) log(`note: ${n}`);
+    assert.equal(r.serious.length, 0, r.serious.join('\n'));
+    await shot(consumer, 'i-application-pending');
+  } finally {
+    await consumer.context().close();
+  }
+  const provider = await newPage();
+  try {
+    await signIn(provider, tax.email, tax.password);
+    await visit(provider, '/admin/bridge/applications');
+    assert.ok((await provider.locator('main').innerText()).includes('New application for TAX-S-0001'), 'no notification');
+    await visit(provider, `/admin/bridge/applications/${id}`);
+    await provider.fill('#quota', '25');
+    await follow(provider, provider.locator('form[action$="/decide"] button', { hasText: 'Approve' }), 'approve');
+    assert.ok((await provider.locator('main').innerText()).includes('Approved'), 'not approved');
+  } finally {
+    await provider.context().close();
+  }
+  const again = await newPage({ bypassCSP: true });
+  try {
+    await signIn(again, bank.email, bank.password);
+    await visit(again, '/admin/bridge/grants');
+    const rows = again.locator('main table tbody tr', { hasText: 'TAX-S-0001' });
+    assert.ok((await rows.count()) >= 2, 'the demo grant and the new one');
+    assert.ok((await again.locator('main').innerText()).includes('25'), 'the quota of the new grant');
+    const r = await axeCheck(again, 'bridge grants');
+    axeFindings.push({ label: 'bridge grants', path: pathOf(again), serious: r.serious, notes: r.notes });
+    assert.equal(r.serious.length, 0, r.serious.join('\n'));
+    await shot(again, 'i-grants');
+  } finally {
+    await again.context().close();
+  }
+});
