@@ -12,7 +12,7 @@ mod admin;
 pub mod api;
 mod appeals;
 pub mod assistant;
-mod bridge_admin;
+pub mod bridge_admin;
 pub mod cache;
 mod documents;
 pub mod errors;
@@ -303,6 +303,14 @@ pub fn router(state: AppState) -> Router {
             get(bridge_admin::apply_page).post(bridge_admin::apply_submit),
         )
         .route("/admin/bridge/grants", get(bridge_admin::grants))
+        .route(
+            "/admin/bridge/credentials",
+            get(bridge_admin::credentials).post(bridge_admin::issue_credential),
+        )
+        .route(
+            "/admin/bridge/credentials/{id}/revoke",
+            post(bridge_admin::revoke_credential),
+        )
         .route(
             "/admin/bridge/grants/{id}/revoke",
             post(bridge_admin::revoke),

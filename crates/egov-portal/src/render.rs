@@ -53,6 +53,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/bridge_grants.html"),
     ),
     (
+        "bridge_credentials.html",
+        include_str!("../templates/bridge_credentials.html"),
+    ),
+    (
         "appeal_status.html",
         include_str!("../templates/appeal_status.html"),
     ),

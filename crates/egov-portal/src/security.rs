@@ -54,7 +54,7 @@ pub(crate) fn local_path(raw: &str) -> Option<String> {
 }
 
 /// What the store keeps instead of a session token.
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -274,3 +274,113 @@ async fn apply_decide_grant_revoke(backend: Backend) {
     );
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn tokens_are_shown_once_stored_hashed_and_revocable() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    // The demo's consumer token is in the credentials file and its digest (only) in the store.
+    let demo = app
+        .creds
+        .as_ref()
+        .unwrap()
+        .consumer_token
+        .clone()
+        .expect("the demo's consumer token");
+    assert_eq!(demo.client, "TJ/COM/030000201/loan-desk");
+    assert!(demo.token.starts_with("egov_") && demo.token.len() == 45);
+    let found = app
+        .store
+        .credential_by_hash(&egov_portal::security::token_hash(&demo.token))
+        .await
+        .unwrap()
+        .expect("the digest is stored");
+    assert!(found.is_valid(egov_core::clock::Millis::now()));
+
+    let bank = signed_in(&app, "admin@bank.tj").await;
+    let (s, html) = page(&bank, &app, "/admin/bridge/credentials").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Demo loan desk"));
+    assert!(!html.contains(&demo.token), "a token is never shown again");
+    let t = csrf_from(&html);
+    let at = html.find("id=\"subsystem\"").unwrap();
+    let start = html[at..].find("<option value=\"").unwrap() + at + 15;
+    let system = html[start..].split('"').next().unwrap().to_owned();
+    let r = bank
+        .post(app.url("/admin/bridge/credentials"))
+        .form(&[
+            ("csrf", t.as_str()),
+            ("subsystem", system.as_str()),
+            ("label", "CI job"),
+            ("days", "30"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    let start = html.find("class=\"tracking token\">").unwrap() + 23;
+    let token = html[start..].split('<').next().unwrap().to_owned();
+    assert!(token.starts_with("egov_"));
+    let (_, again) = page(&bank, &app, "/admin/bridge/credentials").await;
+    assert!(!again.contains(&token));
+    let cred = app
+        .store
+        .credential_by_hash(&egov_portal::security::token_hash(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cred.label, "CI job");
+    // Bad input changes nothing: a foreign system, an impossible validity.
+    let before = app.store.credentials(None).await.unwrap().len();
+    for (sys, days) in [
+        ("1", "30"),
+        (system.as_str(), "0"),
+        (system.as_str(), "9999"),
+    ] {
+        let r = bank
+            .post(app.url("/admin/bridge/credentials"))
+            .form(&[
+                ("csrf", t.as_str()),
+                ("subsystem", sys),
+                ("label", "x"),
+                ("days", days),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 400 | 403),
+            "{sys} {days}: {}",
+            r.status()
+        );
+    }
+    assert_eq!(app.store.credentials(None).await.unwrap().len(), before);
+    // Another organization cannot revoke it; its own administrator can.
+    let tax = signed_in(&app, "admin@tax.tj").await;
+    let tt = csrf_from(&page(&tax, &app, "/admin").await.1);
+    let (s, _, _) = post(
+        &tax,
+        &app,
+        &format!("/admin/bridge/credentials/{}/revoke", cred.id),
+        &[("csrf", &tt)],
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _, _) = post(
+        &bank,
+        &app,
+        &format!("/admin/bridge/credentials/{}/revoke", cred.id),
+        &[("csrf", &t)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let revoked = app
+        .store
+        .credential_by_hash(&egov_portal::security::token_hash(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!revoked.is_valid(egov_core::clock::Millis::now()));
+    app.stop().await.unwrap();
+}

@@ -357,5 +357,10 @@ pub(crate) async fn apply_submit(
     }
 }
 
+mod credentials;
 mod decisions;
+pub use credentials::new_token;
+pub(crate) use credentials::{
+    issue as issue_credential, list as credentials, revoke as revoke_credential,
+};
 pub(crate) use decisions::{application, comment, decide, grants, revoke};

@@ -55,6 +55,17 @@ pub struct DemoCredentials {
     /// Tracking numbers of the sample appeals (check them at /{lang}/appeals).
     #[serde(default)]
     pub sample_appeals: Vec<String>,
+    /// The bank's bearer token for calling the services it was granted (through the gateway).
+    #[serde(default)]
+    pub consumer_token: Option<DemoToken>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoToken {
+    /// The client id the token belongs to, as the `X-Road-Client` header names it.
+    pub client: String,
+    pub token: String,
+    pub granted: Vec<String>,
 }
 
 /// (e-mail, display name, role, organization slug, what the account shows)
@@ -198,11 +209,13 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
     }
     let sample_appeals = appeals::load(store).await?;
     registry::load_applications(store).await?;
+    let consumer_token = Some(registry::issue_bank_token(store).await?);
     let creds = DemoCredentials {
         note: "Demo accounts of this data folder only. Passwords were generated on first start; delete the folder to start over.".into(),
         sign_in: format!("{base_url}/login"),
         accounts,
         sample_appeals,
+        consumer_token,
     };
     write_private(
         &data_dir.join("demo-credentials.json"),

@@ -200,6 +200,45 @@ pub(super) async fn load_applications(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A bearer token for the bank's loan desk, valid for a year; only its digest is stored.
+pub(super) async fn issue_bank_token(store: &Store) -> anyhow::Result<super::DemoToken> {
+    let bank = store
+        .organization_by_slug(&Slug::parse("sample-bank")?)
+        .await?
+        .context("demo organization sample-bank")?;
+    let system = store
+        .subsystem(bank.id, &SubsystemCode::parse("loan-desk")?)
+        .await?
+        .context("demo subsystem loan-desk")?;
+    // The demo is the Tajik deployment; a store loaded before its deployment was recorded (tests) is `TJ` too.
+    let instance = store
+        .deployment()
+        .await?
+        .map_or_else(|| "TJ".to_owned(), |d| d.instance);
+    let token = egov_portal::bridge_admin::new_token();
+    store
+        .create_token(
+            system.id,
+            "Demo loan desk",
+            &egov_portal::security::token_hash(&token),
+            Millis::now().plus_secs(365 * 86_400),
+            None,
+            &Actor::System,
+        )
+        .await?;
+    Ok(super::DemoToken {
+        client: format!(
+            "{}/{}/{}/{}",
+            instance,
+            bank.member_class.as_str(),
+            bank.legal_id.as_str(),
+            system.code
+        ),
+        token,
+        granted: vec!["TAX-S-0001 (production)".into()],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,0 +1,187 @@
+//! Credentials of subsystems for the gateway: bearer tokens, of which only a SHA-256 digest is stored (the
+//! token itself is shown once, when issued). Revocable; listed with their expiry. Audited without secrets.
+
+use egov_core::clock::Millis;
+use egov_core::{OrgId, UserId};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::audit::{Change, write_audit};
+use crate::{Actor, Result, Store, StoreError, on_pool};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Credential {
+    pub id: i64,
+    pub subsystem: i64,
+    /// `token`.
+    pub kind: String,
+    pub label: String,
+    pub expires_at: Millis,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
+}
+
+impl Credential {
+    pub fn is_valid(&self, now: Millis) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+const COLUMNS: &str = "id, subsystem_id, kind, label, expires_at, created_at, revoked_at";
+
+macro_rules! credential_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, StoreError>(Credential {
+            id: r.try_get("id")?,
+            subsystem: r.try_get("subsystem_id")?,
+            kind: r.try_get("kind")?,
+            label: r.try_get("label")?,
+            expires_at: Millis(r.try_get("expires_at")?),
+            created_at: Millis(r.try_get("created_at")?),
+            revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Millis),
+        })
+    }};
+}
+
+impl Store {
+    /// Records a bearer token for `subsystem` by its digest (hex SHA-256 of the token).
+    pub async fn create_token(
+        &self,
+        subsystem: i64,
+        label: &str,
+        secret_hash: &str,
+        expires_at: Millis,
+        by: Option<UserId>,
+        actor: &Actor,
+    ) -> Result<Credential> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(StoreError::Refused(
+                "a label has 1 to 100 characters".into(),
+            ));
+        }
+        if secret_hash.len() != 64 || !secret_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::Corrupt(
+                "a token digest is 64 hex digits".into(),
+            ));
+        }
+        let now = Millis::now();
+        if expires_at <= now {
+            return Err(StoreError::Refused(
+                "the expiry must be in the future".into(),
+            ));
+        }
+        let org: i64 = on_pool!(self, pool => {
+            sqlx::query("SELECT org_id FROM subsystems WHERE id = $1")
+                .bind(subsystem)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("subsystem {subsystem}")))?
+                .try_get("org_id")?
+        });
+        let id: i64 = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO credentials (subsystem_id, kind, label, secret_hash, expires_at, created_by, created_at) \
+                 VALUES ($1, 'token', $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(subsystem)
+            .bind(label)
+            .bind(secret_hash)
+            .bind(expires_at.0)
+            .bind(by.map(|u| u.0))
+            .bind(now.0)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            write_audit!(&mut *tx, actor, Change {
+                action: "credential.issue",
+                subject: format!("credential:{id}"),
+                org_id: Some(OrgId(org)),
+                before: None,
+                after: Some(serde_json::json!({"kind": "token", "label": label, "subsystem": subsystem, "expires_at": expires_at}).to_string()),
+            })?;
+            tx.commit().await?;
+            id
+        });
+        self.credentials(None)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("credential {id}")))
+    }
+
+    /// The credentials of `org`'s subsystems (all with `None`), newest first.
+    pub async fn credentials(&self, org: Option<OrgId>) -> Result<Vec<Credential>> {
+        on_pool!(self, pool => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM credentials WHERE $1 IS NULL OR subsystem_id IN \
+                 (SELECT id FROM subsystems WHERE org_id = $1) ORDER BY id DESC"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(org.map(|o| o.0))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| credential_from_row!(r))
+                .collect()
+        })
+    }
+
+    /// The credential a token digest belongs to, valid or not (the caller checks expiry and revocation).
+    pub async fn credential_by_hash(&self, secret_hash: &str) -> Result<Option<Credential>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {COLUMNS} FROM credentials WHERE secret_hash = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(secret_hash)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| credential_from_row!(&r))
+                .transpose()
+        })
+    }
+
+    /// Revokes a credential of one of `org`'s subsystems.
+    pub async fn revoke_credential(
+        &self,
+        id: i64,
+        org: OrgId,
+        actor: &Actor,
+    ) -> Result<Credential> {
+        let mine = self
+            .credentials(Some(org))
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| {
+                StoreError::Refused(
+                    "only the subsystem's organization revokes its credentials".into(),
+                )
+            })?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(Millis::now().0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!("a revocation of credential {id}")));
+            }
+            write_audit!(&mut *tx, actor, Change {
+                action: "credential.revoke",
+                subject: format!("credential:{id}"),
+                org_id: Some(org),
+                before: Some(serde_json::json!({"label": mine.label, "revoked": false}).to_string()),
+                after: Some(serde_json::json!({"revoked": true}).to_string()),
+            })?;
+            tx.commit().await?;
+        });
+        self.credentials(Some(org))
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("credential {id}")))
+    }
+}
