@@ -35,7 +35,7 @@ a11y('showcase', (page) => visit(page, '/tg/services'));
 a11y('service passport', (page) => visit(page, '/en/services/MOJ-S-0001'));
 a11y('service passport on a phone (390x844)', (page) => visit(page, '/ru/services/TAX-S-0001'), { viewport: PHONE, isMobile: true });
 
-test('i. bridge: a bank applies from the showcase, the Tax Committee approves, the bank sees the grant', async (log) => {
+test('i. bridge: a bank applies from the showcase, the Tax Committee approves, the bank sees the grant and gets a token', async (log) => {
   const bank = account('admin@bank.tj');
   const tax = account('admin@tax.tj');
   const consumer = await newPage({ bypassCSP: true });
@@ -83,6 +83,18 @@ test('i. bridge: a bank applies from the showcase, the Tax Committee approves, t
     axeFindings.push({ label: 'bridge grants', path: pathOf(again), serious: r.serious, notes: r.notes });
     assert.equal(r.serious.length, 0, r.serious.join('\n'));
     await shot(again, 'i-grants');
+    // A token for the bank's system: shown once, then only its label.
+    await visit(again, '/admin/bridge/credentials');
+    await again.fill('#label', 'Browser test');
+    await follow(again, again.locator('main form[action="/admin/bridge/credentials"] button'), 'issue a token');
+    const token = (await again.locator('code.token').innerText()).trim();
+    assert.match(token, /^egov_[A-Za-z0-9]{40}$/);
+    const c = await axeCheck(again, 'bridge credentials');
+    axeFindings.push({ label: 'bridge credentials', path: pathOf(again), serious: c.serious, notes: c.notes });
+    assert.equal(c.serious.length, 0, c.serious.join('\n'));
+    await shot(again, 'i-token-issued');
+    await visit(again, '/admin/bridge/credentials');
+    assert.ok(!(await again.content()).includes(token), 'the token is shown again');
   } finally {
     await again.context().close();
   }
