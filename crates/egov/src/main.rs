@@ -207,6 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo::load_if_empty(&store, &config.data_dir, &base).await? {
                 tracing::info!(credentials = %creds.display(), "demo deployment loaded");
             }
+            demo::provider::spawn(&store).await?;
             eprintln!(
                 "\n  Open eGov Platform demo: {base}/\n  Demo accounts: {}\n",
                 creds.display()

@@ -384,3 +384,50 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable() {
     assert!(!revoked.is_valid(egov_core::clock::Millis::now()));
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_provider_backend_answers_the_sample_services() {
+    let db = egov_store::testing::sqlite().await;
+    egov::demo::load_if_empty(&db.store, db.dir.path(), "http://127.0.0.1:1")
+        .await
+        .unwrap();
+    let (router, services) = egov::demo::provider::router(&db.store).await.unwrap();
+    assert_eq!(services, 10, "five services, production and test");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    common::install_crypto();
+    let c = reqwest::Client::new();
+    let get = |p: &str| c.get(format!("{base}{p}")).send();
+    let r = get("/moj/civil-registry/persons/1000777777").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let person: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        person["personalNumber"], "1000777777",
+        "the requested person is answered"
+    );
+    let r = get("/test/tax/tax-register/companies/030000999")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["inn"],
+        "030000999"
+    );
+    assert_eq!(
+        get("/tax/tax-register/companies/x").await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        get("/tax/tax-register/unknown").await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        c.delete(format!("{base}/tax/tax-register/companies/030000999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        405
+    );
+}

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod appeals;
 mod content;
+pub mod provider;
 mod registry;
 
 const AGENCIES: &[&str] = &[
