@@ -1,15 +1,9 @@
 //! Signing in and out, sessions, anti-forgery, throttling and permissions, over real HTTP, on both backends.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, TestApp, csrf_from, login_token, sign_in, spawn_demo, spawn_with};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
-    };
-}
 
 on_both_backends!(
     demo_home_then_admin_signs_in_and_out,

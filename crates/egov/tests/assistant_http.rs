@@ -2,16 +2,10 @@
 //! asks, gets a sourced answer or a refusal, writes to an agency, checks the status; the agency answers;
 //! nobody else can see or answer; bad input changes nothing.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, TestApp, csrf_from, sign_in, spawn_demo, spawn_with};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
-    };
-}
 
 on_both_backends!(
     a_citizen_asks_on_the_page_and_gets_sources,

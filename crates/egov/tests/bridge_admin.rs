@@ -3,16 +3,10 @@
 //! applying for one's own service, deciding someone else's application and acting without the role are
 //! refused, and nothing changes.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, TestApp, csrf_from, sign_in, spawn_demo};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
-    };
-}
 
 on_both_backends!(apply_decide_grant_revoke);
 

@@ -1,5 +1,6 @@
 //! The public sites as a citizen (and an integrator) meets them, over real HTTP.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -36,13 +37,6 @@ fn first_link<'a>(html: &'a str, prefix: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no link starting {prefix}"))
         + 6;
     html[start..].split('"').next().unwrap()
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
-    };
 }
 
 on_both_backends!(

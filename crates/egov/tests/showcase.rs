@@ -2,16 +2,10 @@
 //! passport rendering its OpenAPI reference with the full X-Road id, the document downloadable, bad input
 //! refused.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, spawn_demo};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await; })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await; })* }
-    };
-}
 
 on_both_backends!(
     the_showcase_lists_and_filters,
