@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Change, write_audit};
-use crate::{Actor, Result, Store, StoreError, on_pool};
+use crate::{Actor, Result, Store, StoreError, corrupt, on_pool};
 
 /// Longest text of a question or an answer, in characters.
 pub const MAX_APPEAL_TEXT: usize = 5000;
@@ -48,7 +48,6 @@ const COLUMNS: &str = "id, number, org_id, lang, name, contact, question, status
 macro_rules! appeal_from_row {
     ($r:expr) => {{
         let r = $r;
-        let corrupt = |e: egov_core::ParseError| StoreError::Corrupt(e.to_string());
         Ok::<_, StoreError>(Appeal {
             id: r.try_get("id")?,
             number: AppealNumber::parse(r.try_get("number")?).map_err(corrupt)?,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Change, write_audit};
-use crate::{Actor, Result, Store, StoreError, on_pool};
+use crate::{Actor, Result, Store, StoreError, corrupt, on_pool};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Application {
@@ -105,10 +105,6 @@ pub struct Notification {
     pub created_at: Millis,
 }
 
-fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 fn patterns(text: &str) -> Result<Vec<EndpointPattern>> {
     serde_json::from_str(text).map_err(corrupt)
 }
@@ -170,12 +166,26 @@ fn required_text(what: &str, text: &str, max: usize) -> Result<()> {
 
 async fn org_of_subsystem(store: &Store, subsystem: i64) -> Result<OrgId> {
     store
-        .subsystems(None)
+        .subsystem_by_id(subsystem)
         .await?
-        .into_iter()
-        .find(|s| s.id == subsystem)
         .map(|s| s.org)
         .ok_or_else(|| StoreError::NotFound(format!("subsystem {subsystem}")))
+}
+
+/// Tells an organization, in the caller's transaction, that something needs it: a message key with its
+/// argument (`application-new MOJ-S-0001`, read by the admin pages) and where to look.
+macro_rules! notify {
+    ($exec:expr, $org:expr, $message:expr, $link:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO notifications (org_id, message, link, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind($org.0)
+        .bind($message)
+        .bind($link)
+        .bind($now.0)
+        .execute($exec)
+        .await
+    };
 }
 
 impl Store {
@@ -256,13 +266,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            sqlx::query("INSERT INTO notifications (org_id, message, link, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(provider_org.0)
-                .bind(format!("application-new {}", service.passport))
-                .bind(format!("/admin/bridge/applications/{id}"))
-                .bind(now.0)
-                .execute(&mut *tx)
-                .await?;
+            notify!(&mut *tx, provider_org, format!("application-new {}", service.passport), format!("/admin/bridge/applications/{id}"), now)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "application.create",
                 subject: format!("application:{id}"),
@@ -410,13 +414,7 @@ impl Store {
                 .await?;
                 after = serde_json::json!({"status": status, "endpoints": endpoints, "quota": quota, "expires_at": expires_at});
             }
-            sqlx::query("INSERT INTO notifications (org_id, message, link, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(consumer_org.0)
-                .bind(format!("application-{} {}", status, service.passport))
-                .bind(format!("/admin/bridge/applications/{id}"))
-                .bind(now.0)
-                .execute(&mut *tx)
-                .await?;
+            notify!(&mut *tx, consumer_org, format!("application-{} {}", status, service.passport), format!("/admin/bridge/applications/{id}"), now)?;
             write_audit!(&mut *tx, actor, Change {
                 action: if status == ApplicationStatus::Approved { "application.approve" } else { "application.reject" },
                 subject: format!("application:{id}"),
@@ -450,6 +448,18 @@ impl Store {
         })
     }
 
+    pub async fn grant(&self, id: i64) -> Result<Option<Grant>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| grant_from_row!(&r))
+                .transpose()
+        })
+    }
+
     /// Revokes a live grant; `org` (the one revoking) must be the provider or the consumer.
     pub async fn revoke_grant(
         &self,
@@ -459,10 +469,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<Grant> {
         let grant = self
-            .grants(None)
+            .grant(id)
             .await?
-            .into_iter()
-            .find(|g| g.id == id)
             .ok_or_else(|| StoreError::NotFound(format!("grant {id}")))?;
         let service = self
             .service(grant.service)
@@ -488,13 +496,7 @@ impl Store {
                 return Err(StoreError::Conflict(format!("a revocation of grant {id}")));
             }
             let other = if org == provider { consumer } else { provider };
-            sqlx::query("INSERT INTO notifications (org_id, message, link, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(other.0)
-                .bind(format!("grant-revoked {}", service.passport))
-                .bind("/admin/bridge/grants".to_owned())
-                .bind(now.0)
-                .execute(&mut *tx)
-                .await?;
+            notify!(&mut *tx, other, format!("grant-revoked {}", service.passport), "/admin/bridge/grants".to_owned(), now)?;
             write_audit!(&mut *tx, actor, Change {
                 action: "grant.revoke",
                 subject: format!("grant:{id}"),
@@ -504,10 +506,8 @@ impl Store {
             })?;
             tx.commit().await?;
         });
-        self.grants(None)
+        self.grant(id)
             .await?
-            .into_iter()
-            .find(|g| g.id == id)
             .ok_or_else(|| StoreError::NotFound(format!("grant {id}")))
     }
 

@@ -105,10 +105,8 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.credentials(None)
+        self.credential(id)
             .await?
-            .into_iter()
-            .find(|c| c.id == id)
             .ok_or_else(|| StoreError::NotFound(format!("credential {id}")))
     }
 
@@ -126,6 +124,18 @@ impl Store {
                 .iter()
                 .map(|r| credential_from_row!(r))
                 .collect()
+        })
+    }
+
+    pub async fn credential(&self, id: i64) -> Result<Option<Credential>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {COLUMNS} FROM credentials WHERE id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| credential_from_row!(&r))
+                .transpose()
         })
     }
 
@@ -178,10 +188,8 @@ impl Store {
             })?;
             tx.commit().await?;
         });
-        self.credentials(Some(org))
+        self.credential(id)
             .await?
-            .into_iter()
-            .find(|c| c.id == id)
             .ok_or_else(|| StoreError::NotFound(format!("credential {id}")))
     }
 }

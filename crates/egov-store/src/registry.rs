@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Change, write_audit};
-use crate::{Actor, Result, Store, StoreError, bump_version, json_text, on_pool};
+use crate::{Actor, Result, Store, StoreError, bump_version, corrupt, json_text, on_pool};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Subsystem {
@@ -69,10 +69,6 @@ pub struct NewService {
     pub rate_limit: i64,
     pub sla: Localized,
     pub endpoints: Vec<Endpoint>,
-}
-
-fn corrupt<E: std::fmt::Display>(e: E) -> StoreError {
-    StoreError::Corrupt(e.to_string())
 }
 
 fn localized(text: &str) -> Result<Localized> {
@@ -182,6 +178,18 @@ impl Store {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(org.0)
                 .bind(code.as_str())
+                .fetch_optional(pool)
+                .await?
+                .map(|r| subsystem_from_row!(&r))
+                .transpose()
+        })
+    }
+
+    pub async fn subsystem_by_id(&self, id: i64) -> Result<Option<Subsystem>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {SUBSYSTEM_COLUMNS} FROM subsystems WHERE id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
                 .fetch_optional(pool)
                 .await?
                 .map(|r| subsystem_from_row!(&r))
