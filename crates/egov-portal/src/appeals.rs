@@ -2,7 +2,7 @@
 //! answers that agency's appeals; platform administrators see all of them.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+
 use axum::response::{IntoResponse, Redirect, Response};
 use egov_core::{AppealStatus, OrgId};
 use egov_store::{Actor, Appeal, StoreError};
@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
-use crate::security::VerifiedForm;
+use crate::security::{VerifiedForm, no_store};
 use crate::view;
 
 /// The organizations whose appeals the user handles; `None` means all (a platform administrator).
@@ -45,13 +45,6 @@ struct Row {
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {
     status: Option<String>,
-}
-
-fn no_store(resp: impl IntoResponse) -> Response {
-    let mut resp = resp.into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
 }
 
 pub(crate) async fn list(

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use egov_core::assist::{Answer, MAX_QUESTION_CHARS, Outcome, Question};
 use egov_core::{AppealNumber, Lang, MemberClass, Slug};
 use egov_store::appeals::{MAX_APPEAL_FIELD, MAX_APPEAL_TEXT};
@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::accounts::ClientAddr;
 use crate::api::ApiError;
-use crate::errors::{ErrorCode, PageError};
+use crate::errors::PageError;
 use crate::render::Chrome;
-use crate::security::VerifiedForm;
+use crate::security::{VerifiedForm, no_store};
 use crate::view::{self, Crumb};
 
 /// An answer as pages and the API show it: texts resolved for the reader, dates formatted.
@@ -142,13 +142,6 @@ async fn ask_assistant(state: &AppState, text: &str, lang: Lang) -> Answer {
     answer
 }
 
-fn page_lang(state: &AppState, lang: &str) -> Result<Lang, PageError> {
-    state
-        .languages()
-        .parse_supported(lang)
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound))
-}
-
 #[derive(Serialize)]
 struct AgencyOption {
     slug: String,
@@ -224,11 +217,8 @@ async fn render_page(
             crumbs => view::value(&crumbs),
         },
     )?;
-    let mut resp = (status, page).into_response();
     // Pages with a form carry this reader's anti-forgery token: never shared from a cache.
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(no_store((status, page)))
 }
 
 pub(crate) async fn page(
@@ -236,7 +226,7 @@ pub(crate) async fn page(
     Path(lang): Path<String>,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let lang = page_lang(&state, &lang)?;
+    let lang = state.page_lang(&lang)?;
     render_page(
         &state,
         &chrome,
@@ -263,7 +253,7 @@ pub(crate) async fn ask(
     chrome: Chrome,
     VerifiedForm(form): VerifiedForm<AskForm>,
 ) -> Result<Response, PageError> {
-    let lang = page_lang(&state, &lang)?;
+    let lang = state.page_lang(&lang)?;
     let answer = ask_assistant(&state, &form.question, lang).await;
     // The question is kept only in the page, to prefill the hand-over.
     let shown: String = form.question.chars().take(MAX_QUESTION_CHARS).collect();
@@ -314,7 +304,7 @@ pub(crate) async fn create_appeal(
     chrome: Chrome,
     VerifiedForm(form): VerifiedForm<AppealForm>,
 ) -> Result<Response, PageError> {
-    let lang = page_lang(&state, &lang)?;
+    let lang = state.page_lang(&lang)?;
     let m = state.messages();
     let mut errors = Vec::new();
     let org = match Slug::parse(form.agency.trim()) {
@@ -423,7 +413,7 @@ pub(crate) async fn appeal_status(
     Query(q): Query<StatusQuery>,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let lang = page_lang(&state, &lang)?;
+    let lang = state.page_lang(&lang)?;
     let m = state.messages();
     let typed = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let (status, found, error) = match typed.map(AppealNumber::parse) {
@@ -478,9 +468,7 @@ pub(crate) async fn appeal_status(
             crumbs => view::value(&crumbs),
         },
     )?;
-    let mut resp = (status, page).into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut resp = no_store((status, page));
     resp.headers_mut().insert(
         header::HeaderName::from_static("x-robots-tag"),
         HeaderValue::from_static("noindex"),
@@ -505,15 +493,7 @@ pub(crate) async fn api_ask(
     State(state): State<AppState>,
     Json(body): Json<AskBody>,
 ) -> Result<Json<AnswerBody>, ApiError> {
-    let lang = match body.lang.as_deref() {
-        None | Some("") => state.languages().default_lang(),
-        Some(l) => state.languages().parse_supported(l).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("lang: {l:?} is not a language of this platform"),
-            )
-        })?,
-    };
+    let lang = state.api_lang(body.lang.as_deref())?;
     let answer = ask_assistant(&state, &body.question, lang).await;
     let base = state.config().public_url.trim_end_matches('/').to_owned();
     Ok(Json(answer_body(&state, &answer, &base)))

@@ -187,6 +187,26 @@ impl AppState {
         &self.0.appeal_throttle
     }
 
+    /// The language of a `/{lang}/…` URL: one of this deployment's, or there is no such page.
+    pub(crate) fn page_lang(&self, raw: &str) -> Result<Lang, PageError> {
+        self.languages()
+            .parse_supported(raw)
+            .ok_or_else(|| PageError::new(ErrorCode::NotFound))
+    }
+
+    /// An API's optional `lang` parameter: one of this deployment's languages, its first when absent.
+    pub(crate) fn api_lang(&self, raw: Option<&str>) -> Result<Lang, api::ApiError> {
+        match raw {
+            None | Some("") => Ok(self.languages().default_lang()),
+            Some(l) => self.languages().parse_supported(l).ok_or_else(|| {
+                api::ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("lang: {l:?} is not a language of this platform"),
+                )
+            }),
+        }
+    }
+
     /// The search index of this node, if it has one.
     pub fn search(&self) -> Option<Arc<egov_search::SearchIndex>> {
         self.0.search.clone()

@@ -134,10 +134,7 @@ pub(crate) async fn page(
     Query(p): Query<SearchParams>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let lang = state
-        .languages()
-        .parse_supported(&lang)
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound))?;
+    let lang = state.page_lang(&lang)?;
     render(state, lang, None, p, chrome).await
 }
 

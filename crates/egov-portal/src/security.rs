@@ -12,7 +12,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -51,6 +51,15 @@ pub(crate) fn local_path(raw: &str) -> Option<String> {
             .trim_start_matches(|c: char| c.is_whitespace())
             .starts_with('/');
     ok.then(|| raw.to_owned())
+}
+
+/// A response no cache may keep (pages with a reader's anti-forgery token, a token shown once, personal
+/// answers).
+pub(crate) fn no_store(resp: impl IntoResponse) -> Response {
+    let mut resp = resp.into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 /// What the store keeps instead of a session token.

@@ -184,10 +184,7 @@ pub(crate) async fn list(
     Query(f): Query<Filters>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let lang = state
-        .languages()
-        .parse_supported(&lang)
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound))?;
+    let lang = state.page_lang(&lang)?;
     let personal = personal_filter(&f).map_err(|_| {
         PageError::new(ErrorCode::BadRequest)
             .in_lang(lang)
@@ -277,10 +274,7 @@ pub(crate) async fn passport(
     Path((lang, passport)): Path<(String, String)>,
     chrome: Chrome,
 ) -> Result<Html<String>, PageError> {
-    let lang = state
-        .languages()
-        .parse_supported(&lang)
-        .ok_or_else(|| PageError::new(ErrorCode::NotFound))?;
+    let lang = state.page_lang(&lang)?;
     let e = find(&state, &passport).await.map_err(|e| e.in_lang(lang))?;
     let reference = e
         .service
@@ -399,18 +393,6 @@ fn item(state: &AppState, e: &Entry, lang: Lang) -> ServiceItem {
     }
 }
 
-fn api_lang(state: &AppState, raw: Option<&str>) -> Result<Lang, ApiError> {
-    match raw {
-        None | Some("") => Ok(state.languages().default_lang()),
-        Some(l) => state.languages().parse_supported(l).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("lang: {l:?} is not a language of this platform"),
-            )
-        }),
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/services", tag = "registry", params(Filters),
     responses((status = 200, description = "Services of state information systems, by passport code", body = ServiceList),
               (status = 400, body = crate::api::ErrorBody)))]
@@ -418,7 +400,7 @@ pub(crate) async fn api_list(
     State(state): State<AppState>,
     Query(f): Query<Filters>,
 ) -> Result<Json<ServiceList>, ApiError> {
-    let lang = api_lang(&state, f.lang.as_deref())?;
+    let lang = state.api_lang(f.lang.as_deref())?;
     let personal = personal_filter(&f).map_err(|e| ApiError::new(ErrorCode::BadRequest, e))?;
     let all = entries(&state)
         .await
@@ -448,7 +430,7 @@ pub(crate) async fn api_one(
     Path(passport): Path<String>,
     Query(p): Query<LangParam>,
 ) -> Result<Json<ServiceItem>, ApiError> {
-    let lang = api_lang(&state, p.lang.as_deref())?;
+    let lang = state.api_lang(p.lang.as_deref())?;
     let e = find(&state, &passport).await.map_err(|_| {
         ApiError::new(
             ErrorCode::NotFound,

@@ -2,20 +2,20 @@
 //! only as a SHA-256 digest, listed with their expiry, revocable.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use egov_core::clock::Millis;
 use egov_store::{Actor, StoreError};
 use minijinja::context;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{admin_orgs, field, names, refused};
+use super::{Nothing, admin_orgs, field, names, refused};
 use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
-use crate::security::{VerifiedForm, token_hash};
+use crate::security::{VerifiedForm, no_store, token_hash};
 use crate::view;
 
 /// `egov_` and 40 random letters and digits (about 238 bits).
@@ -87,11 +87,8 @@ async fn render(
             form_csrf => chrome.csrf(),
         },
     )?;
-    let mut resp = (status, page).into_response();
     // A page that may show a token once is never kept anywhere.
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(no_store((status, page)))
 }
 
 pub(crate) async fn list(
@@ -113,10 +110,9 @@ pub(crate) async fn issue(
     let system: i64 = field(&raw, "subsystem").parse().unwrap_or(-1);
     let own = state
         .store()
-        .subsystems(None)
+        .subsystem_by_id(system)
         .await?
-        .into_iter()
-        .any(|s| s.id == system && mine.contains(&s.org));
+        .is_some_and(|s| mine.contains(&s.org));
     if !own {
         return Err(PageError::new(ErrorCode::Forbidden));
     }
@@ -180,9 +176,6 @@ pub(crate) async fn issue(
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 pub(crate) async fn revoke(
     State(state): State<AppState>,

@@ -7,9 +7,9 @@ use egov_core::clock::Millis;
 use egov_core::{ApplicationStatus, OrgId};
 use egov_store::{Actor, Application, Decision, StoreError};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{admin_orgs, field, fields, names, parse_endpoints, refused, row};
+use super::{Nothing, admin_orgs, field, fields, names, parse_endpoints, refused, row};
 use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
@@ -296,9 +296,6 @@ pub(crate) async fn grants(
         )?
         .into_response())
 }
-
-#[derive(Deserialize)]
-pub(crate) struct Nothing {}
 
 pub(crate) async fn revoke(
     State(state): State<AppState>,

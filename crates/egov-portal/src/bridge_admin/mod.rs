@@ -20,6 +20,10 @@ use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
 use crate::view;
 
+/// A form with nothing but its anti-forgery token (a revocation button).
+#[derive(serde::Deserialize)]
+pub(crate) struct Nothing {}
+
 /// Days a provider has to decide, in working days.
 const DUE_WORKING_DAYS: u32 = 10;
 
@@ -313,10 +317,9 @@ pub(crate) async fn apply_submit(
     // The system must belong to an organization the user administers.
     let own = state
         .store()
-        .subsystems(None)
+        .subsystem_by_id(consumer)
         .await?
-        .into_iter()
-        .any(|s| s.id == consumer && mine.contains(&s.org));
+        .is_some_and(|s| mine.contains(&s.org));
     if !own {
         return Err(PageError::new(ErrorCode::Forbidden));
     }
