@@ -10,6 +10,7 @@
 
 pub mod appeal;
 pub mod assist;
+pub mod ca;
 pub mod clock;
 pub mod content;
 pub mod grants;

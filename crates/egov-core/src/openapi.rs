@@ -106,14 +106,27 @@ pub fn parse(textual: &str) -> Result<(Value, ApiDescription), ParseError> {
             MAX_OPENAPI_BYTES / 1024
         )));
     }
-    let doc: Value = serde_json::from_str(textual).map_err(|e| {
-        bad(format!(
-            "is not JSON (line {}, column {}: {})",
-            e.line(),
-            e.column(),
-            e.classify_name()
-        ))
-    })?;
+    let doc: Value = if textual.trim_start().starts_with('{') {
+        serde_json::from_str(textual).map_err(|e| {
+            bad(format!(
+                "is not JSON (line {}, column {}: {})",
+                e.line(),
+                e.column(),
+                e.classify_name()
+            ))
+        })?
+    } else {
+        // YAML: read into the same JSON value, so one description serves both forms. Anchors and
+        // aliases are expanded by the reader; the size ceiling above bounds what they can cost.
+        serde_norway::from_str(textual).map_err(|e| match e.location() {
+            Some(l) => bad(format!(
+                "is neither JSON nor YAML (line {}, column {})",
+                l.line(),
+                l.column()
+            )),
+            None => bad("is neither JSON nor YAML".to_owned()),
+        })?
+    };
     let d = describe(&doc)?;
     Ok((doc, d))
 }
@@ -427,9 +440,30 @@ mod tests {
     }
 
     #[test]
+    fn yaml_reads_like_json() {
+        let yaml = "openapi: 3.0.3\ninfo:\n  title: Person lookup\n  version: '1'\npaths:\n  /persons/{id}:\n    get:\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses:\n        '200': {description: ok}\n";
+        let (doc, d) = parse(yaml).unwrap();
+        assert_eq!(doc["info"]["title"], "Person lookup");
+        assert_eq!(endpoints(&d), vec![("GET".into(), "/persons/{id}".into())]);
+        // An alias bomb is refused, not expanded without end.
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse(&bomb).is_err());
+    }
+
+    #[test]
     fn invalid_documents_are_refused_with_the_reason() {
         let why = |t: &str| parse(t).unwrap_err().to_string();
-        assert!(why("not json").contains("not JSON"));
+        assert!(why("{not json").contains("not JSON"));
+        assert!(why("a: [unclosed").contains("neither JSON nor YAML"));
+        assert!(why("just words").contains("not a JSON object"));
         assert!(why("[]").contains("not a JSON object"));
         assert!(why(r#"{"swagger": "2.0"}"#).contains("Swagger 2.0"));
         assert!(why(r#"{"openapi": "2.0", "info": {}}"#).contains("3.x"));

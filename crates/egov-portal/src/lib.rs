@@ -101,6 +101,7 @@ struct Inner {
     search: Option<Arc<egov_search::SearchIndex>>,
     assistant: Option<Arc<dyn egov_core::assist::Assistant>>,
     appeal_throttle: assistant::AppealThrottle,
+    ca: std::sync::OnceLock<Arc<egov_core::ca::Ca>>,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -147,6 +148,7 @@ impl AppState {
             search,
             assistant,
             appeal_throttle,
+            ca: std::sync::OnceLock::new(),
         })))
     }
 
@@ -181,6 +183,17 @@ impl AppState {
     /// The citizens' assistant, when this node runs one.
     pub fn assistant(&self) -> Option<Arc<dyn egov_core::assist::Assistant>> {
         self.0.assistant.clone()
+    }
+
+    /// Gives the portal the deployment's CA, so administrators can have client certificates issued. Set
+    /// once, at start; later calls are ignored.
+    pub fn set_ca(&self, ca: Arc<egov_core::ca::Ca>) {
+        let _ = self.0.ca.set(ca);
+    }
+
+    /// The deployment's CA, when the operator has made one (`egov ca init`).
+    pub fn ca(&self) -> Option<&egov_core::ca::Ca> {
+        self.0.ca.get().map(|c| c.as_ref())
     }
 
     pub(crate) fn appeal_throttle(&self) -> &assistant::AppealThrottle {
@@ -328,6 +341,23 @@ pub fn router(state: AppState) -> Router {
             get(bridge_admin::credentials).post(bridge_admin::issue_credential),
         )
         .route(
+            "/admin/bridge/systems",
+            get(bridge_admin::systems).post(bridge_admin::add_system),
+        )
+        .route("/admin/bridge/services", post(bridge_admin::add_service))
+        .route(
+            "/admin/bridge/services/{passport}/{status}",
+            post(bridge_admin::set_service_status),
+        )
+        .route(
+            "/admin/bridge/certificates",
+            post(bridge_admin::issue_certificate),
+        )
+        .route(
+            "/admin/bridge/credentials/{id}/certificate",
+            get(bridge_admin::download_certificate),
+        )
+        .route(
             "/admin/bridge/credentials/{id}/revoke",
             post(bridge_admin::revoke_credential),
         )
@@ -341,6 +371,7 @@ pub fn router(state: AppState) -> Router {
             get(appeals::show).post(appeals::answer),
         )
         .route("/assets/assistant.js", get(assistant_js))
+        .route("/assets/upload.js", get(upload_js))
         .route("/assets/site.css", get(site_css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -414,8 +445,17 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
 
 const SITE_CSS: &str = include_str!("../assets/site.css");
 const ASSISTANT_JS: &str = include_str!("../assets/assistant.js");
+const UPLOAD_JS: &str = include_str!("../assets/upload.js");
 
 async fn assistant_js() -> Response {
+    script(ASSISTANT_JS)
+}
+
+async fn upload_js() -> Response {
+    script(UPLOAD_JS)
+}
+
+fn script(body: &'static str) -> Response {
     (
         [
             (
@@ -427,7 +467,7 @@ async fn assistant_js() -> Response {
                 HeaderValue::from_static("public, max-age=300"),
             ),
         ],
-        ASSISTANT_JS,
+        body,
     )
         .into_response()
 }

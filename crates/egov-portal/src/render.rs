@@ -53,6 +53,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/bridge_grants.html"),
     ),
     (
+        "bridge_systems.html",
+        include_str!("../templates/bridge_systems.html"),
+    ),
+    (
         "bridge_credentials.html",
         include_str!("../templates/bridge_credentials.html"),
     ),

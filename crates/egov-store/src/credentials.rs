@@ -1,5 +1,6 @@
 //! Credentials of subsystems for the gateway: bearer tokens, of which only a SHA-256 digest is stored (the
-//! token itself is shown once, when issued). Revocable; listed with their expiry. Audited without secrets.
+//! token itself is shown once, when issued), and client certificates of the deployment CA, known by the
+//! SHA-256 of their DER bytes. Revocable; listed with their expiry. Audited without secrets.
 
 use egov_core::clock::Millis;
 use egov_core::{OrgId, UserId};
@@ -13,12 +14,46 @@ use crate::{Actor, Result, Store, StoreError, on_pool};
 pub struct Credential {
     pub id: i64,
     pub subsystem: i64,
-    /// `token`.
-    pub kind: String,
+    pub kind: CredentialKind,
     pub label: String,
+    /// The certificate (PEM) of a `certificate` credential.
+    pub certificate: Option<String>,
+    /// Its serial number, hex.
+    pub serial: Option<String>,
     pub expires_at: Millis,
     pub created_at: Millis,
     pub revoked_at: Option<Millis>,
+}
+
+/// What proves a subsystem's identity to the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialKind {
+    /// A bearer token in `Authorization: Bearer …`.
+    Token,
+    /// A client certificate of the deployment CA, presented in the TLS handshake.
+    Certificate,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Token => "token",
+            CredentialKind::Certificate => "certificate",
+        }
+    }
+}
+
+/// A credential to record: for a token, `secret_hash` is the token's SHA-256; for a certificate, the
+/// SHA-256 of its DER bytes, with the PEM and serial in `certificate`.
+pub struct NewCredential<'a> {
+    pub subsystem: i64,
+    pub kind: CredentialKind,
+    pub label: &'a str,
+    pub secret_hash: &'a str,
+    pub certificate: Option<(&'a str, &'a str)>,
+    pub expires_at: Millis,
+    pub by: Option<UserId>,
 }
 
 impl Credential {
@@ -27,7 +62,8 @@ impl Credential {
     }
 }
 
-const COLUMNS: &str = "id, subsystem_id, kind, label, expires_at, created_at, revoked_at";
+const COLUMNS: &str =
+    "id, subsystem_id, kind, label, certificate, serial, expires_at, created_at, revoked_at";
 
 macro_rules! credential_from_row {
     ($r:expr) => {{
@@ -35,8 +71,14 @@ macro_rules! credential_from_row {
         Ok::<_, StoreError>(Credential {
             id: r.try_get("id")?,
             subsystem: r.try_get("subsystem_id")?,
-            kind: r.try_get("kind")?,
+            kind: match r.try_get::<String, _>("kind")?.as_str() {
+                "token" => CredentialKind::Token,
+                "certificate" => CredentialKind::Certificate,
+                other => return Err(crate::corrupt(format!("credential kind {other}"))),
+            },
             label: r.try_get("label")?,
+            certificate: r.try_get("certificate")?,
+            serial: r.try_get("serial")?,
             expires_at: Millis(r.try_get("expires_at")?),
             created_at: Millis(r.try_get("created_at")?),
             revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Millis),
@@ -45,16 +87,21 @@ macro_rules! credential_from_row {
 }
 
 impl Store {
-    /// Records a bearer token for `subsystem` by its digest (hex SHA-256 of the token).
-    pub async fn create_token(
+    /// Records a bearer token or a client certificate for a subsystem.
+    pub async fn create_credential(
         &self,
-        subsystem: i64,
-        label: &str,
-        secret_hash: &str,
-        expires_at: Millis,
-        by: Option<UserId>,
+        new: NewCredential<'_>,
         actor: &Actor,
     ) -> Result<Credential> {
+        let NewCredential {
+            subsystem,
+            kind,
+            label,
+            secret_hash,
+            certificate,
+            expires_at,
+            by,
+        } = new;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::Refused(
@@ -63,7 +110,7 @@ impl Store {
         }
         if secret_hash.len() != 64 || !secret_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::Corrupt(
-                "a token digest is 64 hex digits".into(),
+                "a credential digest is 64 hex digits".into(),
             ));
         }
         let now = Millis::now();
@@ -83,12 +130,15 @@ impl Store {
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(
-                "INSERT INTO credentials (subsystem_id, kind, label, secret_hash, expires_at, created_by, created_at) \
-                 VALUES ($1, 'token', $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO credentials (subsystem_id, kind, label, secret_hash, certificate, serial, expires_at, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(subsystem)
+            .bind(kind.as_str())
             .bind(label)
             .bind(secret_hash)
+            .bind(certificate.map(|c| c.0))
+            .bind(certificate.map(|c| c.1))
             .bind(expires_at.0)
             .bind(by.map(|u| u.0))
             .bind(now.0)
@@ -100,7 +150,7 @@ impl Store {
                 subject: format!("credential:{id}"),
                 org_id: Some(OrgId(org)),
                 before: None,
-                after: Some(serde_json::json!({"kind": "token", "label": label, "subsystem": subsystem, "expires_at": expires_at}).to_string()),
+                after: Some(serde_json::json!({"kind": kind.as_str(), "serial": certificate.map(|c| c.1), "label": label, "subsystem": subsystem, "expires_at": expires_at}).to_string()),
             })?;
             tx.commit().await?;
             id
@@ -139,7 +189,7 @@ impl Store {
         })
     }
 
-    /// The credential a token digest belongs to, valid or not (the caller checks expiry and revocation).
+    /// The credential a token digest or certificate fingerprint belongs to, valid or not (the caller checks expiry and revocation).
     pub async fn credential_by_hash(&self, secret_hash: &str) -> Result<Option<Credential>> {
         on_pool!(self, pool => {
             let sql = format!("SELECT {COLUMNS} FROM credentials WHERE secret_hash = $1");

@@ -35,7 +35,7 @@ pub use appeals::{Appeal, NewAppeal};
 pub use applications::{Application, Comment, Decision, Grant, NewApplication, Notification};
 pub use audit::{Actor, AuditEntry};
 pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
-pub use credentials::Credential;
+pub use credentials::{Credential, CredentialKind, NewCredential};
 pub use deployment::Deployment;
 pub use organizations::{NewOrganization, Organization};
 pub use registry::{Endpoint, NewService, Service, Subsystem};

@@ -6,7 +6,7 @@
 //! code). Every change is audited.
 
 use egov_core::clock::Millis;
-use egov_core::{Email, Localized, OrgId, ServiceCode, ServiceStatus, SubsystemCode};
+use egov_core::{Email, Localized, OrgId, ServiceCode, ServiceStatus, SubsystemCode, SubsystemId};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -198,6 +198,64 @@ impl Store {
     }
 
     /// One organization's subsystems (all with `None`), by code.
+    /// The X-Road id of a subsystem: the deployment's instance, its organization's member class and legal
+    /// id (the member code), and its own code.
+    pub async fn client_id(&self, subsystem: i64) -> Result<Option<SubsystemId>> {
+        let instance = self.instance().await?;
+        let parts: Option<(String, String, String)> = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT s.code, o.member_class, o.legal_id FROM subsystems s \
+                 JOIN organizations o ON o.id = s.org_id WHERE s.id = $1",
+            )
+            .bind(subsystem)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| -> Result<_> {
+                Ok((r.try_get("member_class")?, r.try_get("legal_id")?, r.try_get("code")?))
+            })
+            .transpose()?
+        });
+        let Some((class, member, code)) = parts else {
+            return Ok(None);
+        };
+        let id = format!("{instance}/{class}/{member}/{code}");
+        SubsystemId::parse(&id).map(Some).map_err(corrupt)
+    }
+
+    /// The subsystem an X-Road client id names, when the id is of this deployment's instance.
+    pub async fn subsystem_by_client(&self, id: &SubsystemId) -> Result<Option<Subsystem>> {
+        if id.member.instance.as_str() != self.instance().await? {
+            return Ok(None);
+        }
+        on_pool!(self, pool => {
+            let cols = SUBSYSTEM_COLUMNS
+                .split(", ")
+                .map(|c| format!("s.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {cols} FROM subsystems s JOIN organizations o ON o.id = s.org_id \
+                 WHERE o.member_class = $1 AND o.legal_id = $2 AND s.code = $3"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id.member.class.as_str())
+                .bind(id.member.code.as_str())
+                .bind(id.code.as_str())
+                .fetch_optional(pool)
+                .await?
+                .map(|r| subsystem_from_row!(&r))
+                .transpose()
+        })
+    }
+
+    /// The deployment's X-Road instance (`TJ` for a store without a recorded deployment, as in tests).
+    async fn instance(&self) -> Result<String> {
+        Ok(self
+            .deployment()
+            .await?
+            .map_or_else(|| "TJ".to_owned(), |d| d.instance))
+    }
+
     pub async fn subsystems(&self, org: Option<OrgId>) -> Result<Vec<Subsystem>> {
         on_pool!(self, pool => {
             let sql = format!(

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod asking;
+pub mod authority;
 pub mod config;
 pub mod demo;
 pub mod indexing;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use egov::accounts::{self, PasswordSource};
 use egov::config::{self, Overrides};
-use egov::{demo, platform, server, telemetry};
+use egov::{authority, demo, platform, server, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -77,6 +77,21 @@ enum Command {
     /// The citizens' assistant.
     #[command(subcommand)]
     Assistant(AssistantCommand),
+    /// The deployment's certificate authority for client certificates of information systems.
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Make the CA (ca/ca.pem and ca/ca.key, owner-only, in the data folder). Refuses to replace one.
+    Init {
+        /// Years the CA certificate is valid.
+        #[arg(long, default_value_t = 10)]
+        years: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +228,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 creds.display()
             );
             platform::run(&config, store, listener, server::shutdown_signal()).await
+        }
+        Command::Ca(CaCommand::Init { years, store }) => {
+            if !(1..=30).contains(&years) {
+                anyhow::bail!("--years must be between 1 and 30");
+            }
+            let config = config::load(file, &store_overrides(&store), DEFAULT_DATA.as_ref())?;
+            let cert = authority::init(&config.data_dir, &config.deployment.instance, years)?;
+            println!(
+                "CA made: certificate {} (give it to whoever must trust it), key {} (owner-only; back it up offline)",
+                cert.display(),
+                authority::key_path(&config.data_dir).display()
+            );
+            Ok(())
         }
         Command::Migrate(s) => {
             let config = config::load(file, &store_overrides(&s), DEFAULT_DATA.as_ref())?;

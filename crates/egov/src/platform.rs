@@ -14,7 +14,7 @@ use std::sync::Arc;
 use egov_search::SearchIndex;
 
 use crate::config::{Config, Database};
-use crate::{asking, indexing, server, telemetry};
+use crate::{asking, authority, indexing, server, telemetry};
 use egov_core::clock::Millis;
 
 /// Opens the store the configuration names, creating the data folder for SQLite.
@@ -126,6 +126,9 @@ pub fn app(
         assistant,
     )
     .context("assembling the portal")?;
+    if let Some(ca) = authority::load(&config.data_dir)? {
+        state.set_ca(Arc::new(ca));
+    }
     Ok((egov_portal::router(state.clone()), state))
 }
 

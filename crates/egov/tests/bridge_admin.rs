@@ -6,34 +6,9 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, TestApp, csrf_from, sign_in, spawn_demo};
+use common::{Backend, TestApp, csrf_from, page, signed_in, spawn_demo};
 
 on_both_backends!(apply_decide_grant_revoke);
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let pw = app
-        .creds
-        .as_ref()
-        .unwrap()
-        .accounts
-        .iter()
-        .find(|a| a.email == email)
-        .unwrap()
-        .password
-        .clone();
-    assert_eq!(
-        sign_in(app, &c, email, &pw).await.status(),
-        303,
-        "{email} signs in"
-    );
-    c
-}
-
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
 
 /// The value of the first `<option value="…">` after `id="consumer"`.
 fn first_system(html: &str) -> String {
@@ -424,4 +399,129 @@ async fn the_demo_provider_backend_answers_the_sample_services() {
             .status(),
         405
     );
+}
+
+/// The value of the first `<option>` of the `<select id="{id}">` in `html`.
+fn first_option(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap();
+    let start = html[at..].find("<option value=\"").unwrap() + at + 15;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn textarea(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap();
+    let start = html[at..].find('>').unwrap() + at + 1;
+    let end = html[start..].find("</textarea>").unwrap() + start;
+    html[start..end]
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#x2b;", "+")
+}
+
+#[tokio::test]
+async fn client_certificates_come_from_a_request_or_a_generated_key_and_are_revocable() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let bank = signed_in(&app, "admin@bank.tj").await;
+    let (_, html) = page(&bank, &app, "/admin/bridge/credentials").await;
+    let t = csrf_from(&html);
+    let system = first_option(&html, "cert-subsystem");
+    let issue = |csr: String, days: &'static str| {
+        let (bank, t, system) = (&bank, t.clone(), system.clone());
+        let url = app.url("/admin/bridge/certificates");
+        async move {
+            bank.post(url)
+                .form(&[
+                    ("csrf", t.as_str()),
+                    ("subsystem", system.as_str()),
+                    ("label", "Loan desk mTLS"),
+                    ("days", days),
+                    ("csr", csr.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A generated key pair: the key is shown once, the certificate names the system.
+    let r = issue(String::new(), "365").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("TJ/COM/030000201/loan-desk"));
+    let key = textarea(&html, "issued-key");
+    assert!(key.contains("BEGIN PRIVATE KEY"), "{key}");
+    let cert = textarea(&html, "issued-cert");
+    assert!(cert.contains("BEGIN CERTIFICATE"));
+    let (_, again) = page(&bank, &app, "/admin/bridge/credentials").await;
+    assert!(
+        !again.contains("BEGIN PRIVATE KEY"),
+        "the key is never shown again"
+    );
+    let certs: Vec<_> = app
+        .store
+        .credentials(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.kind == egov_store::CredentialKind::Certificate)
+        .collect();
+    assert_eq!(certs.len(), 1);
+    let stored = &certs[0];
+    assert!(!stored.certificate.as_deref().unwrap().contains("PRIVATE"));
+
+    // From a signing request: only its key is used, the subject is the platform's.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut asked = rcgen::CertificateParams::new(vec![]).unwrap();
+    asked
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "TJ/GOV/020000106/civil-registry");
+    let csr = asked.serialize_request(&key).unwrap().pem().unwrap();
+    let html = issue(csr, "30").await.text().await.unwrap();
+    assert!(
+        !html.contains("issued-key"),
+        "no key is made when a request is given"
+    );
+    assert!(html.contains("TJ/COM/030000201/loan-desk"));
+
+    // Refused, changing nothing: a broken request, an impossible validity, another organization's system.
+    let before = app.store.credentials(None).await.unwrap().len();
+    let r = issue(
+        "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----".into(),
+        "30",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("signing request"));
+    assert_eq!(issue(String::new(), "900").await.status(), 400);
+    let foreign = bank
+        .post(app.url("/admin/bridge/certificates"))
+        .form(&[
+            ("csrf", t.as_str()),
+            ("subsystem", "1"),
+            ("label", "x"),
+            ("days", "30"),
+            ("csr", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert_eq!(app.store.credentials(None).await.unwrap().len(), before);
+
+    // The certificate downloads again for its owner only; revocation works as for tokens.
+    let path = format!("/admin/bridge/credentials/{}/certificate", stored.id);
+    let r = bank.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("BEGIN CERTIFICATE"));
+    let tax = signed_in(&app, "admin@tax.tj").await;
+    assert_eq!(tax.get(app.url(&path)).send().await.unwrap().status(), 403);
+    let r = bank
+        .post(app.url(&format!("/admin/bridge/credentials/{}/revoke", stored.id)))
+        .form(&[("csrf", t.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let after = app.store.credential(stored.id).await.unwrap().unwrap();
+    assert!(after.revoked_at.is_some());
 }

@@ -403,3 +403,37 @@ async fn assistant_eval_reports_and_enforces_its_targets() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cannot read the evaluation set"));
 }
+
+#[test]
+fn ca_init_makes_an_owner_only_key_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = egov(&["ca", "init", "--data", data], &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ca.pem"));
+    let key = dir.path().join("ca/ca.key");
+    let cert = std::fs::read_to_string(dir.path().join("ca/ca.pem")).unwrap();
+    assert!(cert.contains("BEGIN CERTIFICATE"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the CA key is readable by its owner only"
+        );
+    }
+    let ca = egov_core::ca::Ca::from_pem(&cert, &std::fs::read_to_string(&key).unwrap());
+    assert!(ca.is_ok());
+    // A second init would orphan every certificate issued: refused, files untouched.
+    let again = egov(&["ca", "init", "--data", data], &[], None);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ca/ca.pem")).unwrap(),
+        cert
+    );
+    let bad = egov(&["ca", "init", "--years", "0", "--data", data], &[], None);
+    assert!(!bad.status.success());
+}

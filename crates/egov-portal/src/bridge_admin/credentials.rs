@@ -1,11 +1,12 @@
-//! Bearer tokens for an organization's information systems: issued by its administrator, shown once, kept
-//! only as a SHA-256 digest, listed with their expiry, revocable.
+//! Credentials for an organization's information systems, issued by its administrator: bearer tokens
+//! (shown once, kept only as a SHA-256 digest) and client certificates of the deployment CA (from a
+//! signing request, or with a key pair generated here and shown once); listed with their expiry, revocable.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use egov_core::clock::Millis;
-use egov_store::{Actor, StoreError};
+use egov_store::{Actor, CredentialKind, NewCredential, StoreError};
 use minijinja::context;
 use rand::Rng;
 use serde::Serialize;
@@ -33,16 +34,18 @@ struct Row {
     id: i64,
     system: String,
     label: String,
+    kind: &'static str,
+    serial: Option<String>,
     expires: String,
     valid: bool,
     revoked: bool,
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     chrome: &Chrome,
     user: &SignedInUser,
-    issued: Option<(String, String)>,
+    issued: Option<minijinja::Value>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
@@ -64,6 +67,8 @@ async fn render(
                 valid: c.is_valid(Millis::now()),
                 revoked: c.revoked_at.is_some(),
                 label: c.label,
+                kind: c.kind.as_str(),
+                serial: c.serial,
                 expires: view::display_date(c.expires_at),
             });
         }
@@ -82,7 +87,8 @@ async fn render(
         context! {
             rows => view::value(&rows),
             systems => systems,
-            issued => issued.map(|(token, label)| context! { token => token, label => label }),
+            issued => issued,
+            ca => state.ca().is_some(),
             error => error,
             form_csrf => chrome.csrf(),
         },
@@ -140,12 +146,16 @@ pub(crate) async fn issue(
     let actor = Actor::user(user.user.id, addr.map(|a| a.to_string()));
     match state
         .store()
-        .create_token(
-            system,
-            &label,
-            &token_hash(&token),
-            Millis::now().plus_secs(days * 86_400),
-            Some(user.user.id),
+        .create_credential(
+            NewCredential {
+                subsystem: system,
+                kind: CredentialKind::Token,
+                label: &label,
+                secret_hash: &token_hash(&token),
+                certificate: None,
+                expires_at: Millis::now().plus_secs(days * 86_400),
+                by: Some(user.user.id),
+            },
             &actor,
         )
         .await
@@ -155,7 +165,7 @@ pub(crate) async fn issue(
                 &state,
                 &chrome,
                 &user,
-                Some((token, c.label)),
+                Some(context! { token => token, label => c.label }),
                 None,
                 StatusCode::OK,
             )

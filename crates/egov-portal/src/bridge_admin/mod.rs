@@ -360,8 +360,14 @@ pub(crate) async fn apply_submit(
     }
 }
 
+mod certificates;
+mod systems;
+pub(crate) use systems::{
+    add_service, add_system, page as systems, set_status as set_service_status,
+};
 mod credentials;
 mod decisions;
+pub(crate) use certificates::{download as download_certificate, issue as issue_certificate};
 pub use credentials::new_token;
 pub(crate) use credentials::{
     issue as issue_credential, list as credentials, revoke as revoke_credential,

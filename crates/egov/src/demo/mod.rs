@@ -141,6 +141,14 @@ pub fn random_password() -> String {
 /// Loads the demo into an empty store and writes `demo-credentials.json` into `data_dir`. A store that
 /// already has organizations is left as it is (the demo loads on first start only).
 pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> anyhow::Result<bool> {
+    // The demo has its certificate authority from the start, so client certificates can be tried at once.
+    if !crate::authority::cert_path(data_dir).exists() {
+        let instance = store
+            .deployment()
+            .await?
+            .map_or_else(|| "TJ".to_owned(), |d| d.instance);
+        crate::authority::init(data_dir, &instance, 10)?;
+    }
     if !store.organizations().await?.is_empty() {
         // The credentials file is written last: without it, an earlier first start was cut short.
         if !data_dir.join("demo-credentials.json").exists() {

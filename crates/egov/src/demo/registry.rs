@@ -5,7 +5,9 @@
 use anyhow::Context;
 use egov_core::clock::Millis;
 use egov_core::{Email, EndpointPattern, Environment, Localized, ServiceCode, Slug, SubsystemCode};
-use egov_store::{Actor, Decision, Endpoint, NewApplication, NewService, Store};
+use egov_store::{
+    Actor, CredentialKind, Decision, Endpoint, NewApplication, NewCredential, NewService, Store,
+};
 use serde::Deserialize;
 
 const REGISTRY: &str = include_str!("../../demo/tj/registry.json");
@@ -217,12 +219,16 @@ pub(super) async fn issue_bank_token(store: &Store) -> anyhow::Result<super::Dem
         .map_or_else(|| "TJ".to_owned(), |d| d.instance);
     let token = egov_portal::bridge_admin::new_token();
     store
-        .create_token(
-            system.id,
-            "Demo loan desk",
-            &egov_portal::security::token_hash(&token),
-            Millis::now().plus_secs(365 * 86_400),
-            None,
+        .create_credential(
+            NewCredential {
+                subsystem: system.id,
+                kind: CredentialKind::Token,
+                label: "Demo loan desk",
+                secret_hash: &egov_portal::security::token_hash(&token),
+                certificate: None,
+                expires_at: Millis::now().plus_secs(365 * 86_400),
+                by: None,
+            },
             &Actor::System,
         )
         .await?;

@@ -236,3 +236,30 @@ pub async fn sign_in(
         .await
         .unwrap()
 }
+
+/// A client signed in as the demo account `email`.
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let c = app.client();
+    let pw = app
+        .creds
+        .as_ref()
+        .unwrap()
+        .accounts
+        .iter()
+        .find(|a| a.email == email)
+        .unwrap()
+        .password
+        .clone();
+    assert_eq!(
+        sign_in(app, &c, email, &pw).await.status(),
+        303,
+        "{email} signs in"
+    );
+    c
+}
+
+/// Status and body of a GET with `c`.
+pub async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
