@@ -261,29 +261,45 @@ fn login_form(
     Ok(resp)
 }
 
-pub(crate) async fn login_submit(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    VerifiedForm(form): VerifiedForm<LoginForm>,
-) -> Result<Response, PageError> {
-    let lang = chrome.lang;
+/// Why a sign-in did not start a session.
+pub(crate) enum SignInFailure {
+    /// Too many attempts for this account or address; retry after this many seconds.
+    Throttled(u64),
+    /// Every password check slot is taken; retry shortly.
+    Busy,
+    /// Unknown account, wrong password or disabled account (not told apart).
+    Refused,
+    Store(egov_store::StoreError),
+    Internal(String),
+}
+
+impl From<egov_store::StoreError> for SignInFailure {
+    fn from(e: egov_store::StoreError) -> Self {
+        SignInFailure::Store(e)
+    }
+}
+
+/// Checks an e-mail address and password (throttled, with a bounded number of argon2 checks at once,
+/// refusals audited) and starts a session; returns its token. Shared by the sign-in form and the API.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    email: &str,
+    password: String,
+    addr: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<String, SignInFailure> {
     // The throttle key is bounded; only a well-formed address is ever written to the audit log, so a mistyped
     // password in the e-mail field is not kept, and refused attempts cannot grow the log without limit.
-    let key: String = form.email.trim().to_lowercase().chars().take(254).collect();
-    let audited = Email::parse(&form.email).map_or_else(
+    let key: String = email.trim().to_lowercase().chars().take(254).collect();
+    let audited = Email::parse(email).map_or_else(
         |_| "user:(not an e-mail address)".to_owned(),
         |e| format!("user:{e}"),
     );
     if let Err(wait) = state.login_throttle().attempt(&key, addr) {
         metrics::counter!("egov_login_total", "outcome" => "throttled").increment(1);
-        return Err(PageError {
-            retry_after: Some(wait),
-            ..PageError::new(ErrorCode::TooManyRequests).in_lang(lang)
-        });
+        return Err(SignInFailure::Throttled(wait));
     }
-    let user = match Email::parse(&form.email) {
+    let user = match Email::parse(email) {
         Ok(email) => state.store().user_by_email(&email).await?,
         Err(_) => None,
     };
@@ -293,19 +309,14 @@ pub(crate) async fn login_submit(
     );
     // argon2 takes 19 MiB and most of a core per check: at most a few run at once, the rest wait briefly or
     // are told to come back, so a flood of sign-ins cannot exhaust the node's memory.
-    let busy = || PageError {
-        retry_after: Some(5),
-        ..PageError::new(ErrorCode::Unavailable).in_lang(lang)
-    };
     let permit = tokio::time::timeout(Duration::from_secs(3), state.password_checks().acquire())
         .await
-        .map_err(|_| busy())?
-        .map_err(|_| busy())?;
-    let password = form.password;
+        .map_err(|_| SignInFailure::Busy)?
+        .map_err(|_| SignInFailure::Busy)?;
     let verified =
         tokio::task::spawn_blocking(move || egov_core::password::verify(&password, &stored_hash))
             .await
-            .map_err(PageError::internal)?;
+            .map_err(|e| SignInFailure::Internal(e.to_string()))?;
     drop(permit);
     let user = match user {
         Some(u) if verified && !u.disabled => u,
@@ -321,24 +332,12 @@ pub(crate) async fn login_submit(
                     Some(serde_json::json!({"ip": addr.map(|a| a.to_string())})),
                 )
                 .await?;
-            let msg = state.messages().get(lang, "login-failed", &[]);
-            return login_form(
-                &state,
-                &chrome,
-                StatusCode::UNAUTHORIZED,
-                Some(msg),
-                &form.email,
-                form.next.as_deref(),
-            );
+            return Err(SignInFailure::Refused);
         }
     };
-
     let token = random_token();
     let ttl = state.config().session_ttl_secs;
     let ip = addr.map(|a| a.to_string());
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
     state
         .store()
         .create_session(
@@ -346,7 +345,7 @@ pub(crate) async fn login_submit(
             user.id,
             Millis::now().plus_secs(ttl),
             ip.as_deref(),
-            ua,
+            user_agent,
         )
         .await?;
     state
@@ -360,6 +359,49 @@ pub(crate) async fn login_submit(
         )
         .await?;
     metrics::counter!("egov_login_total", "outcome" => "ok").increment(1);
+    Ok(token)
+}
+
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    VerifiedForm(form): VerifiedForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let lang = chrome.lang;
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let token = match authenticate(&state, &form.email, form.password, addr, ua).await {
+        Ok(token) => token,
+        Err(SignInFailure::Throttled(wait)) => {
+            return Err(PageError {
+                retry_after: Some(wait),
+                ..PageError::new(ErrorCode::TooManyRequests).in_lang(lang)
+            });
+        }
+        Err(SignInFailure::Busy) => {
+            return Err(PageError {
+                retry_after: Some(5),
+                ..PageError::new(ErrorCode::Unavailable).in_lang(lang)
+            });
+        }
+        Err(SignInFailure::Store(e)) => return Err(e.into()),
+        Err(SignInFailure::Internal(e)) => return Err(PageError::internal(e)),
+        Err(SignInFailure::Refused) => {
+            let msg = state.messages().get(lang, "login-failed", &[]);
+            return login_form(
+                &state,
+                &chrome,
+                StatusCode::UNAUTHORIZED,
+                Some(msg),
+                &form.email,
+                form.next.as_deref(),
+            );
+        }
+    };
+    let ttl = state.config().session_ttl_secs;
     let secure = state.config().secure_cookies;
     let mut resp = Redirect::to(&safe_next(form.next.as_deref())).into_response();
     let h = resp.headers_mut();

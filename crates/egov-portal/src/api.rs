@@ -389,16 +389,48 @@ pub(crate) async fn pages(
     info(title = "Open eGov Platform content API", version = "1",
          description = "Read-only access to the published content of every state body's site: agencies, news, legal documents and pages, in every language."),
     paths(agencies, agency, news, documents, pages, crate::search::api, crate::assistant::api_ask,
-        crate::showcase::api_list, crate::showcase::api_one),
+        crate::showcase::api_list, crate::showcase::api_one,
+        crate::bridge_admin::api::start_session, crate::bridge_admin::api::end_session,
+        crate::bridge_admin::api::systems, crate::bridge_admin::api::add_system, crate::bridge_admin::api::add_service,
+        crate::bridge_admin::api_access::applications, crate::bridge_admin::api_access::application,
+        crate::bridge_admin::api_access::apply, crate::bridge_admin::api_access::decide,
+        crate::bridge_admin::api_access::comment, crate::bridge_admin::api_access::grants,
+        crate::bridge_admin::api_access::revoke_grant, crate::bridge_admin::api_credentials::credentials,
+        crate::bridge_admin::api_credentials::issue, crate::bridge_admin::api_credentials::revoke_credential),
     components(schemas(Agency, AgencyList, Item, ItemPage, Attachment, ErrorBody, ErrorDetail, crate::search::SearchAnswer,
         crate::assistant::AskBody, crate::assistant::AnswerBody, crate::assistant::SentenceBody,
         crate::assistant::SourceBody, crate::assistant::ServiceBody,
-        crate::showcase::ServiceItem, crate::showcase::ServiceList)),
+        crate::showcase::ServiceItem, crate::showcase::ServiceList,
+        crate::bridge_admin::api::SessionRequest, crate::bridge_admin::api::SessionBody,
+        crate::bridge_admin::api::SystemBody, crate::bridge_admin::api::SystemList, crate::bridge_admin::api::ServiceSummary,
+        crate::bridge_admin::api::NewSystemBody, crate::bridge_admin::api::NewServiceBody,
+        crate::bridge_admin::api_access::ApplicationBody, crate::bridge_admin::api_access::ApplicationList,
+        crate::bridge_admin::api_access::CommentBody, crate::bridge_admin::api_access::ApplyBody,
+        crate::bridge_admin::api_access::DecisionBody, crate::bridge_admin::api_access::NewCommentBody,
+        crate::bridge_admin::api_access::GrantBody, crate::bridge_admin::api_access::GrantList,
+        crate::bridge_admin::api_credentials::CredentialBody, crate::bridge_admin::api_credentials::CredentialList,
+        crate::bridge_admin::api_credentials::IssueBody)),
+    modifiers(&SessionAuth),
     tags((name = "agencies", description = "State bodies with a site"), (name = "content", description = "Published content"),
         (name = "registry", description = "Services of state information systems on the bridge"),
+        (name = "bridge", description = "For member organizations' administrators: systems, services, access applications, grants and credentials. Authenticate with POST /api/v1/session, then send Authorization: Bearer <token>."),
         (name = "assistant", description = "Answers to citizens' questions from published content, with sources"))
 )]
 pub struct ApiDoc;
+
+/// The bridge API's authentication: a session token as a bearer token.
+struct SessionAuth;
+
+impl utoipa::Modify for SessionAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub(crate) async fn openapi() -> Response {
     match ApiDoc::openapi().to_pretty_json() {

@@ -94,6 +94,10 @@ fn cacheable_path(path: &str) -> bool {
     if path.ends_with("/assistant") || path.ends_with("/appeals") || path.contains("/assistant/") {
         return false;
     }
+    // The bridge's API answers for one account: never shared.
+    if path.starts_with("/api/v1/bridge") || path.starts_with("/api/v1/session") {
+        return false;
+    }
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     (first.len() == 2 && !path.contains("/files/") && !path.ends_with("/search"))
         || matches!(path, "/sitemap.xml" | "/robots.txt")
@@ -117,7 +121,9 @@ fn canonical_query(query: Option<&str>) -> Option<String> {
 }
 
 fn signed_in(headers: &HeaderMap) -> bool {
-    cookie(headers, "egov_session").is_some() || cookie(headers, "__Host-egov_session").is_some()
+    headers.contains_key(header::AUTHORIZATION)
+        || cookie(headers, "egov_session").is_some()
+        || cookie(headers, "__Host-egov_session").is_some()
 }
 
 fn not_modified(req_headers: &HeaderMap, etag: &HeaderValue) -> bool {
@@ -233,6 +239,8 @@ mod tests {
         for no in [
             "/en/search",
             "/api/v1/search",
+            "/api/v1/bridge/grants",
+            "/api/v1/session",
             "/en/mfa/search",
             "/en/mfa/documents/x/files/a.txt",
             "/admin",

@@ -360,6 +360,9 @@ pub(crate) async fn apply_submit(
     }
 }
 
+pub(crate) mod api;
+pub(crate) mod api_access;
+pub(crate) mod api_credentials;
 mod certificates;
 mod systems;
 pub(crate) use systems::{

@@ -225,7 +225,7 @@ pub(crate) async fn add_system(
 }
 
 /// Reads the service form into a new service, or says what is wrong with it.
-fn new_service(
+pub(super) fn new_service(
     state: &AppState,
     raw: &[(String, String)],
     subsystem: i64,
