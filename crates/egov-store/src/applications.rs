@@ -105,7 +105,7 @@ pub struct Notification {
     pub created_at: Millis,
 }
 
-fn patterns(text: &str) -> Result<Vec<EndpointPattern>> {
+pub(crate) fn patterns(text: &str) -> Result<Vec<EndpointPattern>> {
     serde_json::from_str(text).map_err(corrupt)
 }
 
@@ -148,10 +148,11 @@ macro_rules! grant_from_row {
         })
     }};
 }
+pub(crate) use grant_from_row;
 
 const APPLICATION_COLUMNS: &str = "id, consumer_id, service_id, environment, endpoints, purpose, legal_basis, \
      status, due_at, applied_by, created_at, decided_by, decided_at, reason";
-const GRANT_COLUMNS: &str = "id, application_id, consumer_id, service_id, environment, endpoints, quota, \
+pub(crate) const GRANT_COLUMNS: &str = "id, application_id, consumer_id, service_id, environment, endpoints, quota, \
      expires_at, created_at, revoked_at";
 
 fn required_text(what: &str, text: &str, max: usize) -> Result<()> {
@@ -445,18 +446,6 @@ impl Store {
                 .iter()
                 .map(|r| grant_from_row!(r))
                 .collect()
-        })
-    }
-
-    pub async fn grant(&self, id: i64) -> Result<Option<Grant>> {
-        on_pool!(self, pool => {
-            let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .map(|r| grant_from_row!(&r))
-                .transpose()
         })
     }
 

@@ -32,6 +32,8 @@ pub struct RawConfig {
     pub portal: RawPortal,
     #[serde(default)]
     pub assistant: crate::asking::RawAssistant,
+    #[serde(default)]
+    pub gateway: crate::gatewaying::RawGateway,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +95,7 @@ pub struct Config {
     pub deployment: Deployment,
     pub portal: PortalConfig,
     pub assistant: egov_assistant::AssistantConfig,
+    pub gateway: crate::gatewaying::GatewaySettings,
     pub log_format: LogFormat,
 }
 
@@ -326,7 +329,9 @@ impl RawConfig {
                 defaults.appeals_per_hour,
             )?,
         };
+        let gateway = self.gateway.validate(&portal.public_url)?;
         Ok(Config {
+            gateway,
             listen,
             data_dir,
             database,
@@ -475,6 +480,7 @@ impl Config {
         }
         out.push_str(&format!("appeals_per_hour = {}\n", p.appeals_per_hour));
         out.push_str(&crate::asking::describe(&self.assistant));
+        out.push_str(&crate::gatewaying::describe(&self.gateway));
         out
     }
 }

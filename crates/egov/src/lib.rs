@@ -10,6 +10,7 @@ pub mod asking;
 pub mod authority;
 pub mod config;
 pub mod demo;
+pub mod gatewaying;
 pub mod indexing;
 pub mod platform;
 pub mod server;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use egov::accounts::{self, PasswordSource};
 use egov::config::{self, Overrides};
-use egov::{authority, demo, platform, server, telemetry};
+use egov::{authority, demo, gatewaying, platform, server, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -80,6 +80,46 @@ enum Command {
     /// The deployment's certificate authority for client certificates of information systems.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// The gateway's message log: verify it, export and check proofs.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Recompute every node's tree (or one's), check every leaf and signed checkpoint; exits non-zero
+    /// naming the first bad leaf.
+    Verify {
+        /// Only this node.
+        #[arg(long)]
+        node: Option<String>,
+        /// The node's verifier key [default: gateway/node.pub in the data folder].
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the inclusion proof of one call (JSON): its record, audit path and a signed checkpoint.
+    Proof {
+        /// The call's X-Road-Id.
+        message_id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check an inclusion proof offline with the node's verifier key (needs no data folder).
+    CheckProof {
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Prove that this node's log now extends an earlier checkpoint (a checkpoint file or a proof file).
+    Consistency {
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -242,6 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Log(cmd) => log_command(file, cmd).await,
         Command::Migrate(s) => {
             let config = config::load(file, &store_overrides(&s), DEFAULT_DATA.as_ref())?;
             let store = platform::open_store(&config).await?;
@@ -351,6 +392,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = config::load(file, &overrides(&a), DEFAULT_DATA.as_ref())?;
             print!("{}", config.to_display_toml());
             Ok(())
+        }
+    }
+}
+
+async fn log_command(file: Option<&std::path::Path>, cmd: LogCommand) -> anyhow::Result<()> {
+    let open = |s: &StoreArgs| config::load(file, &store_overrides(s), DEFAULT_DATA.as_ref());
+    match cmd {
+        LogCommand::CheckProof { file, key } => gatewaying::check_proof(&file, &key),
+        LogCommand::Verify { node, key, store } => {
+            let config = open(&store)?;
+            let db = platform::open_store(&config).await?;
+            let r =
+                gatewaying::verify(&db, &config.data_dir, node.as_deref(), key.as_deref()).await;
+            db.close().await;
+            r
+        }
+        LogCommand::Proof { message_id, store } => {
+            let config = open(&store)?;
+            let db = platform::open_store(&config).await?;
+            let r = gatewaying::proof(&db, &message_id).await;
+            db.close().await;
+            r
+        }
+        LogCommand::Consistency {
+            file: f,
+            key,
+            store,
+        } => {
+            let config = open(&store)?;
+            let db = platform::open_store(&config).await?;
+            let r = gatewaying::consistency(
+                &db,
+                &config.data_dir,
+                &config.gateway.node,
+                &f,
+                key.as_deref(),
+            )
+            .await;
+            db.close().await;
+            r
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use egov_search::SearchIndex;
 
 use crate::config::{Config, Database};
-use crate::{asking, authority, indexing, server, telemetry};
+use crate::{asking, authority, gatewaying, indexing, server, telemetry};
 use egov_core::clock::Millis;
 
 /// Opens the store the configuration names, creating the data folder for SQLite.
@@ -146,6 +146,14 @@ pub async fn run(
     let (assistant, mut assistant_mark) = prepare_assistant(config, &store).await?;
     let asks: Arc<dyn egov_core::assist::Assistant> = assistant.clone();
     let (router, state) = app(config, store.clone(), Some(search.clone()), Some(asks))?;
+    let gateway = gatewaying::start(
+        &store,
+        &config.deployment.instance,
+        &config.data_dir,
+        &config.gateway,
+    )
+    .await?;
+    let router = router.merge(egov_gateway::router(gateway));
     state.page_cache().set_version(start_version);
     let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {

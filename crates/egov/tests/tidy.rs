@@ -53,7 +53,7 @@ fn dependencies_point_down() {
         ("egov-store", &["egov-core"]),
         ("egov-search", &["egov-core"]),
         ("egov-portal", &["egov-core", "egov-store", "egov-search"]),
-        ("egov-bridge", &["egov-core", "egov-store"]),
+        ("egov-gateway", &["egov-core", "egov-store"]),
         (
             "egov-assistant",
             &["egov-core", "egov-store", "egov-search"],
@@ -65,7 +65,7 @@ fn dependencies_point_down() {
                 "egov-store",
                 "egov-search",
                 "egov-portal",
-                "egov-bridge",
+                "egov-gateway",
                 "egov-assistant",
             ],
         ),
@@ -91,7 +91,7 @@ fn only_the_edges_know_their_frameworks() {
         }
         if has("axum") {
             assert!(
-                ["egov-portal", "egov-bridge", "egov", "egov-assistant"].contains(&krate.as_str()),
+                ["egov-portal", "egov-gateway", "egov", "egov-assistant"].contains(&krate.as_str()),
                 "{krate} must not know axum"
             );
         }
