@@ -130,6 +130,13 @@ impl Store {
             Ok(sqlx::query(sql).execute(pool).await?.rows_affected())
         })
     }
+
+    /// Runs raw SQL made by a test (tampering tests rewrite stored rows as an intruder would).
+    pub async fn raw_execute_text_for_tests(&self, sql: String) -> crate::Result<u64> {
+        crate::on_pool!(self, pool => {
+            Ok(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?.rows_affected())
+        })
+    }
 }
 
 #[cfg(test)]

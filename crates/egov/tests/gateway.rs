@@ -1,0 +1,563 @@
+//! The gateway over real HTTP, with a real provider on a random port, on both backends: an allowed call
+//! passes with X-Road's headers and without the client's credentials; calls without a grant, with a wrong
+//! method or path, with a mismatched client header, with a revoked or expired credential, over the quota,
+//! without consent headers, to a slow or a down provider are refused in X-Road's format, and every call,
+//! refused or not, is a leaf of a log that verifies. Metaservices list what the registry holds.
+
+#[macro_use]
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{any, get};
+use common::{Backend, TestApp, spawn_with};
+use egov_core::clock::Millis;
+use egov_core::{EndpointPattern, Environment, ServiceCode, SubsystemCode};
+use egov_store::{
+    Actor, CredentialKind, Decision, Endpoint, NewApplication, NewCredential, NewService,
+};
+use serde_json::{Value, json};
+
+on_both_backends!(calls_are_authorized_forwarded_refused_and_logged);
+
+/// A provider that answers companies, echoes what it received, sleeps, and redirects.
+async fn provider() -> SocketAddr {
+    let app =
+        axum::Router::new()
+            .route(
+                "/companies/{inn}",
+                get(|Path(inn): Path<String>| async move {
+                    Json(json!({"inn": inn, "name": "Namuna"}))
+                }),
+            )
+            .route(
+                "/echo/{*rest}",
+                any(|headers: HeaderMap, body: String| async move {
+                    let names: Vec<String> =
+                        headers.keys().map(|k| k.as_str().to_owned()).collect();
+                    (
+                        [
+                            ("connection", "close, x-secret"),
+                            ("x-secret", "hop"),
+                            ("x-road-client", "forged"),
+                        ],
+                        Json(json!({"headers": names, "body": body})),
+                    )
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    "late"
+                }),
+            )
+            .route(
+                "/moved",
+                get(|| async {
+                    (
+                        StatusCode::FOUND,
+                        [("location", "http://127.0.0.1:1/elsewhere")],
+                        "",
+                    )
+                }),
+            );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await });
+    addr
+}
+
+struct Setup {
+    token: String,
+    /// `/r1/…` of the echo service.
+    echo: String,
+    /// `/r1/…` of the personal-data service.
+    personal: String,
+    grant: i64,
+}
+
+/// Registers two services of the Tax Committee at `backend` and grants the bank's loan desk parts of them.
+async fn setup(app: &TestApp, backend: &str, quota: i64) -> Setup {
+    let store = &app.store;
+    let token = app
+        .creds
+        .as_ref()
+        .unwrap()
+        .consumer_token
+        .as_ref()
+        .unwrap()
+        .token
+        .clone();
+    let systems = store.subsystems(None).await.unwrap();
+    let tax = systems
+        .iter()
+        .find(|s| s.code.as_str() == "tax-register")
+        .unwrap();
+    let bank = systems
+        .iter()
+        .find(|s| s.code.as_str() == "loan-desk")
+        .unwrap();
+    let mut grants = vec![];
+    for (code, personal) in [("echo", false), ("person-check", true)] {
+        let s = store
+            .create_service(
+                &NewService {
+                    subsystem: tax.id,
+                    code: ServiceCode::parse(code).unwrap(),
+                    title: egov_core::Localized::new().with(egov_core::Lang::parse("en").unwrap(), code),
+                    description: egov_core::Localized::new(),
+                    category: "tax".into(),
+                    production_url: Some(backend.to_owned()),
+                    test_url: None,
+                    openapi: Some(json!({"openapi": "3.0.3", "info": {"title": code, "version": "1"}, "servers": [{"url": "https://tax.example/api/v1"}], "paths": {"/echo/{x}": {"get": {"responses": {"200": {"description": "ok"}}}}}})),
+                    personal_data: personal,
+                    rate_limit: 60,
+                    sla: egov_core::Localized::new(),
+                    endpoints: vec![
+                        Endpoint { method: "GET".into(), path: "/echo/{x}".into() },
+                        Endpoint { method: "POST".into(), path: "/echo/{x}".into() },
+                        Endpoint { method: "GET".into(), path: "/slow".into() },
+                        Endpoint { method: "GET".into(), path: "/moved".into() },
+                    ],
+                },
+                &Actor::System,
+            )
+            .await
+            .unwrap();
+        let endpoints = vec![
+            EndpointPattern::parse("GET", "/echo/*").unwrap(),
+            EndpointPattern::parse("GET", "/slow").unwrap(),
+            EndpointPattern::parse("GET", "/moved").unwrap(),
+        ];
+        let a = store
+            .apply_for_access(
+                &NewApplication {
+                    consumer: bank.id,
+                    service: s.id,
+                    environment: Environment::Production,
+                    endpoints: endpoints.clone(),
+                    purpose: "tests".into(),
+                    legal_basis: "tests".into(),
+                    applied_by: egov_core::UserId(1),
+                    due_working_days: 10,
+                },
+                &Actor::System,
+            )
+            .await
+            .unwrap();
+        let decided = store
+            .decide_application(
+                a.id,
+                tax.org,
+                &Decision::Approve {
+                    endpoints,
+                    quota,
+                    expires_at: None,
+                    note: None,
+                },
+                egov_core::UserId(1),
+                &Actor::System,
+            )
+            .await
+            .unwrap();
+        grants.push(decided.id);
+    }
+    let grant = store
+        .grants(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.application == grants[0])
+        .unwrap()
+        .id;
+    Setup {
+        token,
+        echo: "/r1/TJ/GOV/020000105/tax-register/echo".into(),
+        personal: "/r1/TJ/GOV/020000105/tax-register/person-check".into(),
+        grant,
+    }
+}
+
+const CLIENT: &str = "TJ/COM/030000201/loan-desk";
+
+/// A call expected to be refused: method, path, headers, status, error type.
+type Refusal<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, u16, &'a str);
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, HeaderMap, String) {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut req = c.request(method.parse().unwrap(), app.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let h = r.headers().clone();
+    (status, h, r.text().await.unwrap())
+}
+
+fn error_type(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .map(|v| v["type"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default()
+}
+
+async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
+    let up = provider().await;
+    let app = spawn_with(backend, true, |raw| {
+        raw.gateway.timeout_ms = Some(600);
+        raw.gateway.checkpoint_ms = Some(50);
+    })
+    .await;
+    let s = setup(&app, &format!("http://{up}"), 1000).await;
+    let bearer = format!("Bearer {}", s.token);
+    let auth: [(&str, &str); 2] = [
+        ("x-road-client", CLIENT),
+        ("authorization", bearer.as_str()),
+    ];
+
+    // Allowed: X-Road headers on the answer, the message id echoed, credentials and hop-by-hop headers
+    // not passed on in either direction.
+    let path = format!("{}/echo/abc?q=1", s.echo);
+    let mut h = auth.to_vec();
+    h.extend([
+        ("x-road-id", "msg-1"),
+        ("x-road-userid", "TJ12345"),
+        ("connection", "x-private"),
+        ("x-private", "p"),
+    ]);
+    let (st, hd, body) = call(&app, "GET", &path, &h).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(hd["x-road-id"], "msg-1");
+    assert_eq!(hd["x-road-client"], CLIENT);
+    assert_eq!(hd["x-road-service"], "TJ/GOV/020000105/tax-register/echo");
+    assert_eq!(hd["x-road-request-id"].len(), 36);
+    assert!(hd["x-road-request-hash"].len() >= 80);
+    assert!(
+        !hd.contains_key("x-secret"),
+        "hop-by-hop answer headers are dropped"
+    );
+    let seen: Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = seen["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"authorization"),
+        "the client's token never reaches the provider"
+    );
+    assert!(!names.contains(&"x-private") && !names.contains(&"connection"));
+    assert!(names.contains(&"x-road-client") && names.contains(&"x-road-userid"));
+
+    // Refusals, each in X-Road's format with its type.
+    let refusals: Vec<Refusal> = vec![
+        (
+            "POST",
+            format!("{}/echo/abc", s.echo),
+            auth.to_vec(),
+            403,
+            "Client.AccessDenied",
+        ),
+        (
+            "GET",
+            format!("{}/other", s.echo),
+            auth.to_vec(),
+            403,
+            "Client.AccessDenied",
+        ),
+        (
+            "GET",
+            "/r1/TJ/GOV/020000106/civil-registry/person-lookup/persons/1".into(),
+            auth.to_vec(),
+            403,
+            "Client.AccessDenied",
+        ),
+        (
+            "GET",
+            "/r1/TJ/GOV/020000105/tax-register/nothing/x".into(),
+            auth.to_vec(),
+            404,
+            "Client.UnknownService",
+        ),
+        (
+            "GET",
+            format!("{}/echo/a", s.echo),
+            vec![("authorization", bearer.as_str())],
+            400,
+            "Client.InvalidClientIdentifier",
+        ),
+        (
+            "GET",
+            format!("{}/echo/a", s.echo),
+            vec![("x-road-client", CLIENT)],
+            401,
+            "Client.AuthenticationFailed",
+        ),
+        (
+            "GET",
+            format!("{}/echo/a", s.echo),
+            vec![
+                ("x-road-client", CLIENT),
+                ("authorization", "Bearer egov_made_up"),
+            ],
+            401,
+            "Client.AuthenticationFailed",
+        ),
+        (
+            "GET",
+            format!("{}/echo/a", s.echo),
+            vec![
+                ("x-road-client", "TJ/GOV/020000104/export-support"),
+                ("authorization", bearer.as_str()),
+            ],
+            403,
+            "Client.IdentifierMismatch",
+        ),
+        (
+            "GET",
+            "/r1/TJ/GOV".into(),
+            auth.to_vec(),
+            400,
+            "Client.BadRequest",
+        ),
+        (
+            "GET",
+            format!("{}/echo/a", s.personal),
+            auth.to_vec(),
+            403,
+            "Client.ConsentMissing",
+        ),
+        (
+            "GET",
+            format!("{}/slow", s.echo),
+            auth.to_vec(),
+            504,
+            "Server.ServerProxy.Timeout",
+        ),
+    ];
+    for (method, path, headers, status, kind) in &refusals {
+        let (st, hd, body) = call(&app, method, path, headers).await;
+        assert_eq!(
+            (st, error_type(&body).as_str()),
+            (*status, *kind),
+            "{method} {path}: {body}"
+        );
+        assert_eq!(hd["x-road-error"], *kind);
+    }
+    // With consent headers the personal-data service answers; redirects come back, not followed.
+    let mut h = auth.to_vec();
+    h.extend([
+        ("x-road-userid", "TJ0101199012345"),
+        ("x-egov-purpose", "loan application 77"),
+    ]);
+    assert_eq!(
+        call(&app, "GET", &format!("{}/echo/a", s.personal), &h)
+            .await
+            .0,
+        200
+    );
+    let (st, hd, _) = call(&app, "GET", &format!("{}/moved", s.echo), &auth).await;
+    assert_eq!(st, 302);
+    assert_eq!(hd["location"], "http://127.0.0.1:1/elsewhere");
+    // XML for those who ask.
+    let mut h = auth.to_vec();
+    h.push(("accept", "text/xml"));
+    let (_, _, body) = call(&app, "POST", &format!("{}/echo/abc", s.echo), &h).await;
+    assert!(body.contains("<type>Client.AccessDenied</type>"), "{body}");
+
+    // Metaservices answer from the registry.
+    let (st, _, body) = call(&app, "GET", "/listClients", &[]).await;
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["member"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"]["subsystem_code"] == "loan-desk")
+    );
+    let (_, _, body) = call(
+        &app,
+        "GET",
+        "/r1/TJ/GOV/020000105/tax-register/listMethods",
+        &auth,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let codes: Vec<&str> = v["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service_code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"company-lookup") && codes.contains(&"echo"),
+        "{codes:?}"
+    );
+    let (_, _, body) = call(
+        &app,
+        "GET",
+        "/r1/TJ/GOV/020000105/tax-register/allowedMethods",
+        &auth,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let echo = v["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_code"] == "echo")
+        .unwrap()
+        .clone();
+    assert!(
+        echo["endpoint_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["method"] == "GET" && e["path"] == "/echo/*")
+    );
+    let (_, _, body) = call(
+        &app,
+        "GET",
+        "/r1/TJ/GOV/020000105/tax-register/getOpenAPI?serviceCode=echo",
+        &auth,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["servers"][0]["url"], "/api/v1");
+
+    // A revoked grant is refused at the next call; so are revoked and expired credentials.
+    let tax_org = app
+        .store
+        .subsystems(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.code.as_str() == "tax-register")
+        .unwrap()
+        .org;
+    app.store
+        .revoke_grant(s.grant, tax_org, egov_core::UserId(1), &Actor::System)
+        .await
+        .unwrap();
+    let (st, _, body) = call(&app, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    assert_eq!(
+        (st, error_type(&body).as_str()),
+        (403, "Client.AccessDenied")
+    );
+    let bank = app
+        .store
+        .subsystems(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.code.as_str() == SubsystemCode::parse("loan-desk").unwrap().as_str())
+        .unwrap();
+    let short = "egov_short_lived_token_for_the_expiry_test_xx";
+    app.store
+        .create_credential(
+            NewCredential {
+                subsystem: bank.id,
+                kind: CredentialKind::Token,
+                label: "short",
+                secret_hash: &egov_portal::security::token_hash(short),
+                certificate: None,
+                expires_at: Millis::now().plus_secs(1),
+                by: None,
+            },
+            &Actor::System,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let expired = format!("Bearer {short}");
+    let (st, _, body) = call(
+        &app,
+        "GET",
+        &format!("{}/echo/a", s.personal),
+        &[
+            ("x-road-client", CLIENT),
+            ("authorization", expired.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, error_type(&body).as_str()),
+        (401, "Client.AuthenticationFailed"),
+        "{body}"
+    );
+
+    // Every call is a leaf, refused ones too, and the log verifies against its signed checkpoints.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let leaves = app.store.log_size("node-1").await.unwrap();
+    assert_eq!(
+        leaves,
+        1 + refusals.len() as u64 + 2 + 1 + 3 + 2,
+        "one leaf per call"
+    );
+    let refused = app
+        .store
+        .search_log(&egov_store::LogQuery {
+            message_id: Some("msg-1".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused[0].status, 200);
+    let key = std::fs::read_to_string(app.config.data_dir.join("gateway/node.pub")).unwrap();
+    let verifier = egov_gateway::log::keys::verifier(&key).unwrap();
+    let report = egov_gateway::log::proofs::verify(&app.store, "node-1", &verifier, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.leaves, leaves);
+    let proof = egov_gateway::log::proofs::prove(&app.store, "msg-1")
+        .await
+        .unwrap();
+    egov_gateway::log::proofs::check_proof(&proof, &verifier).unwrap();
+}
+
+#[tokio::test]
+async fn quotas_and_dead_providers_get_their_errors() {
+    // A port nothing listens on: bind, note, close.
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let app = spawn_with(Backend::Sqlite, true, |_| {}).await;
+    let s = setup(&app, &format!("http://{dead}"), 2).await;
+    let bearer = format!("Bearer {}", s.token);
+    let auth = [
+        ("x-road-client", CLIENT),
+        ("authorization", bearer.as_str()),
+    ];
+    let (st, _, body) = call(&app, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    assert_eq!(
+        (st, error_type(&body).as_str()),
+        (502, "Server.ServerProxy.NetworkError"),
+        "{body}"
+    );
+    let _ = call(&app, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    let (st, hd, body) = call(&app, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    assert_eq!(
+        (st, error_type(&body).as_str()),
+        (429, "Client.RateLimited"),
+        "{body}"
+    );
+    assert!(hd.contains_key("retry-after"));
+}
