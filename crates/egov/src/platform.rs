@@ -139,7 +139,13 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let tls = config.tls.as_ref().map(server::tls_acceptor).transpose()?;
+    let client_ca = authority::cert_path(&config.data_dir);
+    let client_ca = client_ca.exists().then_some(client_ca);
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|files| server::tls_acceptor(files, client_ca.as_deref()))
+        .transpose()?;
     // Read before the index catches up: a change made while it does is then seen as new by the loop below.
     let start_version = store.content_version().await?;
     let search = prepare_search(config, &store).await?;

@@ -24,8 +24,13 @@ use crate::config::TlsFiles;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A TLS acceptor from PEM files (certificate chain, private key), offering h2 and http/1.1.
-pub fn tls_acceptor(files: &TlsFiles) -> anyhow::Result<TlsAcceptor> {
+/// A TLS acceptor from PEM files (certificate chain, private key), offering h2 and http/1.1. With
+/// `client_ca` (the deployment CA's certificate), clients may present a certificate it issued (mutual TLS
+/// for the gateway); browsers and token clients that present none are still served.
+pub fn tls_acceptor(
+    files: &TlsFiles,
+    client_ca: Option<&std::path::Path>,
+) -> anyhow::Result<TlsAcceptor> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
@@ -47,10 +52,33 @@ pub fn tls_acceptor(files: &TlsFiles) -> anyhow::Result<TlsAcceptor> {
         )
     })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_no_client_auth()
+        .context("TLS protocol versions")?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_file_iter(path)
+                .with_context(|| format!("reading the CA certificate {}", path.display()))?
+            {
+                roots
+                    .add(c.with_context(|| format!("{} is not a PEM certificate", path.display()))?)
+                    .with_context(|| {
+                        format!("{} is not a usable CA certificate", path.display())
+                    })?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .context("the client certificate verifier")?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
         .with_single_cert(certs, key)
         .context("tls.cert / tls.key: the key does not match the certificate, or is unsupported")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -87,12 +115,16 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone().map_request(
-            move |mut req: http::Request<Incoming>| {
+        let app = app.clone();
+        let service = move |client_cert: Option<egov_gateway::PeerCertificate>| {
+            TowerToHyperService::new(app.map_request(move |mut req: http::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                if let Some(c) = &client_cert {
+                    req.extensions_mut().insert(c.clone());
+                }
                 req
-            },
-        ));
+            }))
+        };
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -100,7 +132,7 @@ pub async fn serve(
             let result = match tls {
                 None => {
                     let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service(None));
                     watcher.watch(conn.into_owned()).await
                 }
                 Some(acceptor) => {
@@ -118,8 +150,16 @@ pub async fn serve(
                                 return;
                             }
                         };
-                    let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    // A client certificate that passed the CA check is known to the gateway by its
+                    // fingerprint; whether it is still valid is the gateway's question, asked per call.
+                    let client_cert = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .map(|c| egov_gateway::PeerCertificate(egov_core::ca::fingerprint(c)));
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service(client_cert));
                     watcher.watch(conn.into_owned()).await
                 }
             };

@@ -93,7 +93,9 @@ async fn bad_tls_files_are_reported_by_name() {
     };
     let err = format!(
         "{:#}",
-        egov::server::tls_acceptor(&files).err().expect("refused")
+        egov::server::tls_acceptor(&files, None)
+            .err()
+            .expect("refused")
     );
     assert!(err.contains("tls.cert") || err.contains("tls.key"), "{err}");
 }
