@@ -59,6 +59,46 @@ pub struct DemoCredentials {
     /// The bank's bearer token for calling the services it was granted (through the gateway).
     #[serde(default)]
     pub consumer_token: Option<DemoToken>,
+    /// One call through the gateway that succeeds with the consumer token, ready for curl.
+    #[serde(default)]
+    pub gateway_example: Option<ExampleCall>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExampleCall {
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The same as one shell command.
+    pub curl: String,
+}
+
+impl ExampleCall {
+    /// The Tax Committee's company lookup, which the demo bank's loan desk is granted in production.
+    fn company_lookup(base_url: &str, token: &DemoToken) -> Self {
+        let url = format!(
+            "{}/r1/TJ/GOV/020000105/tax-register/company-lookup/companies/020000101",
+            base_url.trim_end_matches('/')
+        );
+        let headers: std::collections::BTreeMap<String, String> = [
+            ("X-Road-Client".to_owned(), token.client.clone()),
+            (
+                "Authorization".to_owned(),
+                format!("Bearer {}", token.token),
+            ),
+        ]
+        .into();
+        let curl = format!(
+            "curl -i -H 'X-Road-Client: {}' -H 'Authorization: Bearer {}' {url}",
+            token.client, token.token
+        );
+        ExampleCall {
+            method: "GET".into(),
+            url,
+            headers,
+            curl,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -218,13 +258,16 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path, base_url: &str) -> an
     }
     let sample_appeals = appeals::load(store).await?;
     registry::load_applications(store).await?;
-    let consumer_token = Some(registry::issue_bank_token(store).await?);
+    let token = registry::issue_bank_token(store).await?;
+    let gateway_example = Some(ExampleCall::company_lookup(base_url, &token));
+    let consumer_token = Some(token);
     let creds = DemoCredentials {
         note: "Demo accounts of this data folder only. Passwords were generated on first start; delete the folder to start over.".into(),
         sign_in: format!("{base_url}/login"),
         accounts,
         sample_appeals,
         consumer_token,
+        gateway_example,
     };
     write_private(
         &data_dir.join("demo-credentials.json"),
