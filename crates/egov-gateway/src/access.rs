@@ -178,14 +178,19 @@ impl Limits {
                 })
                 .clone()
         };
-        limiter.check().map_err(|_| {
-            err(
-                ErrorType::RateLimited,
-                format!(
-                    "the grant's quota of {} calls per minute is used up; retry shortly",
-                    grant.quota
-                ),
-            )
+        limiter.check().map_err(|not_until| {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            GatewayError {
+                retry_after: Some(wait.as_secs() + 1),
+                ..err(
+                    ErrorType::RateLimited,
+                    format!(
+                        "the grant's quota of {} calls per minute is used up",
+                        grant.quota
+                    ),
+                )
+            }
         })
     }
 }

@@ -70,8 +70,8 @@ fn text_header(
     match headers.get(name) {
         None => Ok(None),
         Some(v) => {
-            let s = v
-                .to_str()
+            // UTF-8 is allowed: a purpose or issue may be written in Tajik or Russian.
+            let s = std::str::from_utf8(v.as_bytes())
                 .ok()
                 .map(str::trim)
                 .filter(|s| s.len() <= max && s.chars().all(|c| !c.is_control()))
@@ -99,6 +99,9 @@ struct Trace {
     purpose: Option<String>,
     issue: Option<String>,
     request_sha256: String,
+    /// Whether the caller was authenticated and the service found: only then do they name metrics
+    /// series (so junk requests cannot create series without end).
+    known: bool,
 }
 
 impl Trace {
@@ -136,6 +139,10 @@ pub async fn handle(State(gw): State<Gateway>, req: Request) -> Response {
     let accept = req.headers().get(header::ACCEPT).cloned();
     let method = req.method().as_str().to_owned();
     let message_id = match text_header(req.headers(), "x-road-id", 200) {
+        Ok(Some(id)) if !id.is_ascii() => {
+            return GatewayError::new(ErrorType::BadRequest, "X-Road-Id must be ASCII text")
+                .into_response_for(accept.as_ref());
+        }
         Ok(Some(id)) => id,
         Ok(None) => format!("{}-{}", gw.config().instance, uuid::Uuid::new_v4()),
         Err(e) => return e.into_response_for(accept.as_ref()),
@@ -157,6 +164,7 @@ pub async fn handle(State(gw): State<Gateway>, req: Request) -> Response {
         purpose: None,
         issue: None,
         request_sha256: EMPTY_SHA256.into(),
+        known: false,
     };
     let rest = req.uri().path().trim_start_matches("/r1/").to_owned();
     let segments: Vec<&str> = rest.split('/').collect();
@@ -217,8 +225,13 @@ pub async fn handle(State(gw): State<Gateway>, req: Request) -> Response {
         }
     };
     let outcome = error.map_or("ok", |e| e.name());
-    metrics::counter!("egov_gateway_calls_total", "service" => trace.service.clone(), "client" => trace.client.clone(), "outcome" => outcome).increment(1);
-    metrics::histogram!("egov_gateway_call_seconds", "service" => trace.service.clone(), "client" => trace.client.clone())
+    let (service, client) = if trace.known {
+        (trace.service.clone(), trace.client.clone())
+    } else {
+        ("unknown".to_owned(), "unauthenticated".to_owned())
+    };
+    metrics::counter!("egov_gateway_calls_total", "service" => service.clone(), "client" => client.clone(), "outcome" => outcome).increment(1);
+    metrics::histogram!("egov_gateway_call_duration_seconds", "service" => service, "client" => client)
         .record(trace.started.elapsed().as_secs_f64());
     let _ = status;
     let mut response = response;
@@ -253,6 +266,7 @@ async fn serve(
     let peer = req.extensions().get::<PeerCertificate>().cloned();
     let client = access::authenticate(gw, &headers, peer.as_ref(), &claimed).await?;
     let service = find_service(gw, &service_id).await?;
+    trace.known = true;
     let grant = access::authorize(gw, &client, &service, &trace.method, &trace.path).await?;
     if service.personal_data && (trace.user_id.is_none() || trace.purpose.is_none()) {
         return Err(GatewayError::new(
@@ -304,20 +318,25 @@ async fn serve(
         ));
     }
     let connection = connection_listed(&headers);
+    // The provider always learns the message id, also when the gateway made it.
     let mut out = http::Request::builder()
         .method(req.method().clone())
-        .uri(uri);
-    let mut hashed = Vec::new();
+        .uri(uri)
+        .header("x-road-id", trace.message_id.as_str());
+    let mut hashed = vec![format!("x-road-id:{}", trace.message_id)];
     for (name, value) in &headers {
         if passes(name, &connection)
             && name != header::AUTHORIZATION
-            && !matches!(name.as_str(), "x-road-request-id" | "x-road-request-hash")
+            && !matches!(
+                name.as_str(),
+                "x-road-id" | "x-road-request-id" | "x-road-request-hash"
+            )
         {
             out = out.header(name, value);
             hashed.push(format!(
                 "{}:{}",
                 name.as_str(),
-                value.to_str().unwrap_or("")
+                String::from_utf8_lossy(value.as_bytes())
             ));
         }
     }

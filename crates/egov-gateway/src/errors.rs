@@ -109,6 +109,8 @@ impl ErrorType {
 pub struct GatewayError {
     pub kind: ErrorType,
     pub message: String,
+    /// Seconds until a retry can succeed (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl GatewayError {
@@ -116,6 +118,7 @@ impl GatewayError {
         GatewayError {
             kind,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -146,8 +149,8 @@ impl GatewayError {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         headers.insert("x-road-error", HeaderValue::from_static(self.kind.name()));
-        if self.kind == ErrorType::RateLimited {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         (self.kind.status(), headers, body).into_response()
     }

@@ -389,7 +389,12 @@ pub fn router(state: AppState) -> Router {
             "/admin/bridge/systems",
             get(bridge_admin::systems).post(bridge_admin::add_system),
         )
-        .route("/admin/bridge/services", post(bridge_admin::add_service))
+        // A service arrives with its OpenAPI document (up to 1 MiB, more once form-encoded).
+        .route(
+            "/admin/bridge/services",
+            post(bridge_admin::add_service).layer(DefaultBodyLimit::max(OPENAPI_FORM_BYTES)),
+        )
+        .route("/admin/bridge/monitoring", get(bridge_admin::monitoring))
         .route(
             "/admin/bridge/services/{passport}/{status}",
             post(bridge_admin::set_service_status),
@@ -487,6 +492,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         None => resp,
     }
 }
+
+/// Largest body of a service registration: a 1 MiB OpenAPI document, percent- or JSON-encoded.
+const OPENAPI_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 const SITE_CSS: &str = include_str!("../assets/site.css");
 const ASSISTANT_JS: &str = include_str!("../assets/assistant.js");

@@ -53,6 +53,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/bridge_grants.html"),
     ),
     (
+        "bridge_monitoring.html",
+        include_str!("../templates/bridge_monitoring.html"),
+    ),
+    (
         "bridge_systems.html",
         include_str!("../templates/bridge_systems.html"),
     ),

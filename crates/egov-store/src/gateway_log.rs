@@ -230,6 +230,21 @@ impl Store {
         })
     }
 
+    /// Every call since `from` (oldest first, at most `limit`): the raw material of the monitoring charts.
+    pub async fn log_since(&self, from: Millis, limit: u32) -> Result<Vec<LogLeaf>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT {LEAF_COLUMNS} FROM gateway_log WHERE at >= $1 ORDER BY at LIMIT $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(from.0)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| leaf_from_row!(r))
+                .collect()
+        })
+    }
+
     pub async fn add_checkpoint(&self, node: &str, size: u64, note: &str) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query("INSERT INTO gateway_checkpoints (node, size, note, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (node, size) DO NOTHING")

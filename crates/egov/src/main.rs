@@ -87,10 +87,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum LogCommand {
-    /// Recompute every node's tree (or one's), check every leaf and signed checkpoint; exits non-zero
-    /// naming the first bad leaf.
+    /// Recompute a node's tree, check every leaf and signed checkpoint; exits non-zero naming the first
+    /// bad leaf.
     Verify {
-        /// Only this node.
+        /// The node whose log to verify [default: this node, `gateway.node`].
         #[arg(long)]
         node: Option<String>,
         /// The node's verifier key [default: gateway/node.pub in the data folder].
@@ -403,8 +403,9 @@ async fn log_command(file: Option<&std::path::Path>, cmd: LogCommand) -> anyhow:
         LogCommand::Verify { node, key, store } => {
             let config = open(&store)?;
             let db = platform::open_store(&config).await?;
-            let r =
-                gatewaying::verify(&db, &config.data_dir, node.as_deref(), key.as_deref()).await;
+            // This node's log by default: other nodes' checkpoints are signed with their own keys.
+            let node = node.unwrap_or_else(|| config.gateway.node.clone());
+            let r = gatewaying::verify(&db, &config.data_dir, Some(&node), key.as_deref()).await;
             db.close().await;
             r
         }

@@ -266,7 +266,9 @@ pub(crate) async fn decide(
         let expires_at = match body.expires.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(d) => Some(
-                Millis::parse_ymd(d).ok_or_else(|| bad("the expiry is a date like 2027-12-31"))?,
+                Millis::parse_ymd(d)
+                    .map(|m| m.plus_secs(86_400))
+                    .ok_or_else(|| bad("the expiry is a date like 2027-12-31"))?,
             ),
         };
         Decision::Approve {

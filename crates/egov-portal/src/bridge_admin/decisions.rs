@@ -170,7 +170,7 @@ pub(crate) async fn decide(
         let expires = field(&raw, "expires");
         let expires_at = match expires.trim() {
             "" => None,
-            d => match Millis::parse_ymd(d) {
+            d => match Millis::parse_ymd(d).map(|m| m.plus_secs(86_400)) {
                 Some(m) => Some(m),
                 None => {
                     return fail(

@@ -364,6 +364,8 @@ pub(crate) mod api;
 pub(crate) mod api_access;
 pub(crate) mod api_credentials;
 mod certificates;
+mod monitoring;
+pub(crate) use monitoring::page as monitoring;
 mod systems;
 pub(crate) use systems::{
     add_service, add_system, page as systems, set_status as set_service_status,
