@@ -11,7 +11,7 @@
 # With durability = "commit" (the default) an answer is only released once its leaf is committed, so the
 # number of missing leaves must be 0. Exits non-zero, saying why, on any failure.
 #
-#   bash e2e/gateway-crash.sh                  # from anywhere; about 15 s with the debug build
+#   bash e2e/gateway-crash.sh                  # from anywhere; 5–10 s with the debug build
 #
 # Variables (none starts with EGOV_ except EGOV_BIN, which is removed before the binary starts, because the
 # binary refuses EGOV_* variables it does not know):
@@ -22,6 +22,7 @@
 #   CRASH_KILL_AFTER    seconds into the load at which the platform is killed [1.5]; it is killed earlier
 #                       if half of CRASH_CALLS are answered before then, so calls are always in flight
 #   CRASH_MIN_OK        fewest 2xx answers before the kill for the run to count [100]
+#   CRASH_LIMIT         seconds the whole run may take before it gives up and fails [55]
 #   KEEP_TMP=1          keep the temporary folder (data folder, server logs, the recorded ids)
 #
 # The demo's provider backend always listens on 127.0.0.1:18181. If another demo on this machine holds that
@@ -37,6 +38,7 @@ calls=${CRASH_CALLS:-3000}
 workers=${CRASH_WORKERS:-8}
 kill_after=${CRASH_KILL_AFTER:-1.5}
 min_ok=${CRASH_MIN_OK:-100}
+limit=${CRASH_LIMIT:-55}
 keep_tmp=${KEEP_TMP:-0}
 provider_addr=127.0.0.1:18181
 client=TJ/COM/030000201/loan-desk
@@ -54,17 +56,20 @@ fail() {
 [[ $calls =~ ^[1-9][0-9]*$ ]] || fail "CRASH_CALLS must be a positive integer: $calls"
 [[ $workers =~ ^[1-9][0-9]*$ ]] || fail "CRASH_WORKERS must be a positive integer: $workers"
 [[ $min_ok =~ ^[0-9]+$ ]] || fail "CRASH_MIN_OK must be a whole number: $min_ok"
+[[ $limit =~ ^[1-9][0-9]*$ ]] || fail "CRASH_LIMIT must be a positive integer: $limit"
 [[ $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "CRASH_KILL_AFTER must be a number of seconds: $kill_after"
 command -v python3 >/dev/null || fail "python3 is missing"
 command -v curl >/dev/null || fail "curl is missing: apt-get install -y curl"
 [[ -x $bin ]] || fail "$bin is missing: build it with \`cargo build -p egov\` (or set EGOV_BIN)"
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
-# A port is free when nothing can be bound there already.
+# A port is free when nothing listens there (connections of an earlier run in TIME_WAIT do not count:
+# the platform binds with SO_REUSEADDR too).
 port_free() {
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -91,16 +96,22 @@ fi
 # ---- temporary folder, processes, cleanup ----------------------------------------------------------
 work=$(mktemp -d -t egov-crash.XXXXXX)
 data="$work/data"
-server_pid=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
+server_pid=""    # the platform
+wrapper_pid=""   # the subshell that started it and waits for it
+stop_server() {
   if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$server_pid" 2>/dev/null || true
-    { wait "$server_pid"; } 2>/dev/null || true
   fi
+  if [[ -n $wrapper_pid ]]; then wait "$wrapper_pid" 2>/dev/null || true; fi
+  server_pid=""
+  wrapper_pid=""
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_server
   if [[ $status -ne 0 ]]; then
     for f in "$work"/server-*.log; do
       [[ -s $f ]] || continue
@@ -118,26 +129,46 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+deadline=$((started + limit))
 
-# Starts the platform on the data folder; $1 names its log. Waits for /healthz (60 s at most).
+# Runs a command within what is left of the run's time limit.
+bounded() {
+  local left=$((deadline - SECONDS)) status=0
+  (( left > 0 )) || fail "the run took longer than $limit s (CRASH_LIMIT)"
+  timeout --foreground "$left" "$@" || status=$?
+  (( status != 124 )) || echo "crash: stopped \`$1\` at the run's time limit ($limit s, CRASH_LIMIT)" >&2
+  return "$status"
+}
+
+# Starts the platform on the data folder; $1 names its log. Waits for /healthz (within the time limit).
+# A subshell starts it and waits for it, so that its death by SIGKILL is an exit status there rather than
+# a "Killed" notice of this shell.
 start_server() {
-  env -u EGOV_BIN "$bin" demo --listen "127.0.0.1:$port" --data "$data" >"$work/server-$1.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 240); do
+  rm -f "$work/server.pid"
+  (
+    env -u EGOV_BIN "$bin" demo --listen "127.0.0.1:$port" --data "$data" >"$work/server-$1.log" 2>&1 &
+    echo $! >"$work/server.pid"
+    wait $!
+  ) 2>/dev/null &
+  wrapper_pid=$!
+  while [[ ! -s $work/server.pid ]]; do (( SECONDS < deadline )) || fail "the platform did not start ($1)"; sleep 0.05; done
+  server_pid=$(<"$work/server.pid")
+  while (( SECONDS < deadline )); do
     if ! kill -0 "$server_pid" 2>/dev/null; then
       local code=0
-      wait "$server_pid" || code=$?
+      wait "$wrapper_pid" || code=$?
       server_pid=""
+      wrapper_pid=""
       fail "the platform exited (status $code) while starting ($1)"
     fi
     if curl -sf -o /dev/null --max-time 2 "$base/healthz"; then return 0; fi
     sleep 0.25
   done
-  fail "the platform did not answer $base/healthz within 60 s ($1)"
+  fail "the platform did not answer $base/healthz within the run's time limit of $limit s ($1)"
 }
 
 # Runs one `egov` command with a time limit, without the script's EGOV_BIN.
-egov() { timeout 30 env -u EGOV_BIN "$bin" "$@"; }
+egov() { bounded env -u EGOV_BIN "$bin" "$@"; }
 
 # ---- first start -----------------------------------------------------------------------------------
 say "starting $bin demo on $base (data in $data)"
@@ -149,7 +180,7 @@ say "ready after $((SECONDS - started)) s; calls go to $provider_note"
 # The demo grants the loan desk 120 calls a minute to company-lookup. For a load of thousands of 2xx
 # answers the bank (consumer) revokes that grant and applies again, and the Tax Committee (provider)
 # approves with a quota of 1,000,000 a minute, all through the JSON API.
-python3 - "$base" "$creds" "$client" <<'PY' || fail "could not raise the loan desk's quota for company-lookup (see above)"
+bounded python3 - "$base" "$creds" "$client" <<'PY' || fail "could not raise the loan desk's quota for company-lookup (see above)"
 import http.client, json, sys, urllib.parse
 
 base, creds_path, client = sys.argv[1:]
@@ -158,7 +189,7 @@ creds = json.load(open(creds_path))
 passwords = {a["email"]: a["password"] for a in creds["accounts"]}
 
 def call(method, path, token=None, body=None, expect=(200,)):
-    conn = http.client.HTTPConnection(host, timeout=15)
+    conn = http.client.HTTPConnection(host, timeout=10)
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = "Bearer " + token
@@ -191,8 +222,9 @@ say "loan desk granted company-lookup with a quota of 1,000,000 calls a minute"
 
 # ---- the load, and the kill ------------------------------------------------------------------------
 say "load: up to $calls calls from $workers threads; SIGKILL at ${kill_after} s or when $((calls / 2)) are answered"
-python3 - "$port" "$creds" "$client" "$service_path" "$calls" "$workers" "$kill_after" "$server_pid" "$work" <<'PY' \
-  || fail "the load generator failed"
+load_status=0
+bounded python3 - "$port" "$creds" "$client" "$service_path" "$calls" "$workers" "$kill_after" "$server_pid" "$work" \
+  <<'PY' || load_status=$?
 import http.client, json, os, signal, sys, threading, time
 
 port, creds_path, client, path = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -205,7 +237,7 @@ ok, other, lost = [], [], []       # 2xx answers; other answers (refusals); sent
 mismatched = []
 killed = threading.Event()
 half = threading.Event()
-deadline = time.monotonic() + 25   # the load never runs longer than this
+deadline = time.monotonic() + 20   # the load never runs longer than this
 
 def take():
     global next_n
@@ -278,8 +310,11 @@ if mismatched:
 if stuck:
     sys.exit(f"crash: {stuck} client threads were still waiting 10 s after the kill")
 PY
-{ wait "$server_pid"; } 2>/dev/null || true   # braces keep bash's "Killed" notice out of the output
+(( load_status == 0 )) || fail "the load generator failed"
+wait "$wrapper_pid" 2>/dev/null || true
+kill -0 "$server_pid" 2>/dev/null && fail "the platform is still running after SIGKILL"
 server_pid=""
+wrapper_pid=""
 
 n_ok=$(wc -l <"$work/ok.txt")
 n_lost=$(wc -l <"$work/lost.txt")
@@ -298,7 +333,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Road-Client: $
 [[ $code == 2* ]] || fail "the first call after the restart answered $code"
 sleep 1.5
 
-python3 - "$data/egov.db" "$work" <<'PY' || fail "answered calls are missing from the log (see above)"
+bounded python3 - "$data/egov.db" "$work" <<'PY' || fail "answered calls are missing from the log (see above)"
 import os, sqlite3, sys
 
 db, work = sys.argv[1], sys.argv[2]

@@ -95,6 +95,26 @@ test('i. bridge: a bank applies from the showcase, the Tax Committee approves, t
     await shot(again, 'i-token-issued');
     await visit(again, '/admin/bridge/credentials');
     assert.ok(!(await again.content()).includes(token), 'the token is shown again');
+    // The new token calls the service through the gateway at once.
+    const called = await again.request.get(url('/r1/TJ/GOV/020000105/tax-register/company-lookup/companies/020000101'), {
+      headers: { 'X-Road-Client': 'TJ/COM/030000201/loan-desk', Authorization: `Bearer ${token}` },
+    });
+    assert.equal(called.status(), 200, await called.text());
+    const id = called.headers()['x-road-id'];
+    // The call shows in the monitoring page and is found by its message id.
+    await visit(again, `/admin/bridge/monitoring?message_id=${encodeURIComponent(id)}`);
+    assert.ok((await again.locator('main svg.chart').count()) === 1, 'no chart');
+    assert.ok((await again.locator('main').innerText()).includes(id), 'the call is not found');
+    const m = await axeCheck(again, 'gateway monitoring');
+    axeFindings.push({ label: 'gateway monitoring', path: pathOf(again), serious: m.serious, notes: m.notes });
+    assert.equal(m.serious.length, 0, m.serious.join('\n'));
+    await shot(again, 'i-monitoring');
+    // The provider's registry page, where systems and services are registered.
+    await visit(again, '/admin/bridge/systems');
+    const sys = await axeCheck(again, 'bridge systems');
+    axeFindings.push({ label: 'bridge systems', path: pathOf(again), serious: sys.serious, notes: sys.notes });
+    assert.equal(sys.serious.length, 0, sys.serious.join('\n'));
+    await shot(again, 'i-systems');
   } finally {
     await again.context().close();
   }

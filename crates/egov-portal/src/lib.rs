@@ -295,7 +295,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/bridge/services",
-            post(bridge_admin::api::add_service),
+            post(bridge_admin::api::add_service).layer(DefaultBodyLimit::max(OPENAPI_FORM_BYTES)),
         )
         .route(
             "/api/v1/bridge/applications",

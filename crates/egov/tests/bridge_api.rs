@@ -130,6 +130,15 @@ async fn an_integrator_automates_the_bridge(backend: Backend) {
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["id"], "TJ/COM/030000201/rates/daily-rates");
     assert_eq!(v["endpoints"], json!(["GET /rates/{day}"]));
+    // A large document (well past the 64 KiB form limit, under the 1 MiB document limit) is accepted.
+    let big = format!(
+        "{{\"openapi\": \"3.0.3\", \"info\": {{\"title\": \"Archive\", \"version\": \"1\", \"description\": \"{}\"}}, \"paths\": {{\"/records\": {{\"get\": {{\"responses\": {{\"200\": {{\"description\": \"ok\"}}}}}}}}}}}}",
+        "x".repeat(600 * 1024)
+    );
+    let (s, v) = call(&app, &bank, "POST", "/api/v1/bridge/services", Some(json!({"system": "TJ/COM/030000201/rates",
+        "code": "archive", "title": {"en": "Archive"}, "category": "business", "production_url": "http://127.0.0.1:18181/a",
+        "rate_limit": 60, "openapi": big}))).await;
+    assert_eq!(s, 201, "{v}");
 
     // Apply for the Tax Committee's company lookup in the test environment.
     let apply = json!({"service": "TAX-S-0001", "consumer": "TJ/COM/030000201/loan-desk", "environment": "test",

@@ -67,7 +67,10 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
     );
     assert!(!names.contains(&"x-private") && !names.contains(&"connection"));
     assert!(names.contains(&"x-road-client") && names.contains(&"x-road-userid"));
-    assert!(names.contains(&"x-road-id"), "the provider learns the message id");
+    assert!(
+        names.contains(&"x-road-id"),
+        "the provider learns the message id"
+    );
 
     // Refusals, each in X-Road's format with its type.
     let refusals: Vec<Refusal> = vec![
@@ -366,5 +369,8 @@ async fn quotas_and_dead_providers_get_their_errors() {
         "{body}"
     );
     let wait: u64 = hd["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((2..=31).contains(&wait), "two calls a minute: wait about 30 s, not {wait}");
+    assert!(
+        (2..=31).contains(&wait),
+        "two calls a minute: wait about 30 s, not {wait}"
+    );
 }
