@@ -2,6 +2,7 @@
 //! provider backend and answers 200 with X-Road's headers, and its record can be proven from the log.
 
 mod common;
+mod gateway_support;
 
 use common::{Backend, spawn_with};
 
@@ -52,4 +53,65 @@ async fn the_demo_example_call_succeeds() {
         .await
         .unwrap();
     assert!(proof.record.contains("\"status\":200"));
+}
+
+/// Two gateway nodes on one PostgreSQL: each keeps its own signed log, and a grant revoked through one is
+/// refused by the other at its next call.
+#[tokio::test]
+async fn two_nodes_share_grants_and_keep_their_own_logs() {
+    let up = gateway_support::provider().await;
+    let a = spawn_with(Backend::Postgres, true, |raw| {
+        raw.gateway.checkpoint_ms = Some(50)
+    })
+    .await;
+    let s = gateway_support::setup(&a, &format!("http://{up}"), 1000).await;
+    let second = egov_store::testing::TestStore {
+        store: egov_store::Store::open_postgres(&a.db_url()).await.unwrap(),
+        url: a.db_url(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let b = common::spawn_on(second, false, |raw| {
+        raw.gateway.node = Some("node-2".into());
+        raw.gateway.checkpoint_ms = Some(50);
+    })
+    .await;
+    let bearer = format!("Bearer {}", s.token);
+    let auth = [
+        ("x-road-client", gateway_support::CLIENT),
+        ("authorization", bearer.as_str()),
+    ];
+    let path = format!("{}/echo/x", s.echo);
+    assert_eq!(gateway_support::call(&a, "GET", &path, &auth).await.0, 200);
+    assert_eq!(gateway_support::call(&b, "GET", &path, &auth).await.0, 200);
+    let tax = a
+        .store
+        .subsystems(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.code.as_str() == "tax-register")
+        .unwrap();
+    a.store
+        .revoke_grant(
+            s.grant,
+            tax.org,
+            egov_core::UserId(1),
+            &egov_store::Actor::System,
+        )
+        .await
+        .unwrap();
+    let (st, _, body) = gateway_support::call(&b, "GET", &path, &auth).await;
+    assert_eq!(
+        (st, gateway_support::error_type(&body).as_str()),
+        (403, "Client.AccessDenied")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for (app, node, leaves) in [(&a, "node-1", 1), (&b, "node-2", 2)] {
+        assert_eq!(app.store.log_size(node).await.unwrap(), leaves);
+        let key = std::fs::read_to_string(app.config.data_dir.join("gateway/node.pub")).unwrap();
+        let v = egov_gateway::log::keys::verifier(&key).unwrap();
+        egov_gateway::log::proofs::verify(&app.store, node, &v, &mut |_, _| {})
+            .await
+            .unwrap();
+    }
 }

@@ -142,6 +142,11 @@ impl TestApp {
         panic!("the test server did not start within 10 s");
     }
 
+    /// The database this node runs on (for a second node on the same one).
+    pub fn db_url(&self) -> String {
+        self._db.url.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
