@@ -15,8 +15,29 @@ use egov_store::{CredentialKind, Grant, Service, Subsystem};
 use governor::{DefaultDirectRateLimiter, Quota};
 use sha2::{Digest, Sha256};
 
+use crate::cache::{FRESH, Recent as Memory};
 use crate::errors::{ErrorType, GatewayError};
 use crate::{Gateway, PeerCertificate};
+
+/// What calls ask the store, remembered for a moment (see [`crate::cache`]).
+pub struct Recent {
+    /// Credential digest → (credential, its subsystem's client id, the subsystem).
+    credentials: Memory<String, (egov_store::Credential, Option<SubsystemId>, Subsystem)>,
+    /// Service id → the service.
+    pub(crate) services: Memory<String, Service>,
+    /// (consumer subsystem, service) → live grants.
+    grants: Memory<(i64, i64), Vec<Grant>>,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent {
+            credentials: Memory::new(FRESH),
+            services: Memory::new(FRESH),
+            grants: Memory::new(FRESH),
+        }
+    }
+}
 
 fn err(kind: ErrorType, msg: impl Into<String>) -> GatewayError {
     GatewayError::new(kind, msg)
@@ -71,18 +92,43 @@ pub async fn authenticate(
             ));
         }
     };
-    let store = gw.store();
-    let cred = store
-        .credential_by_hash(&digest)
-        .await
-        .map_err(internal)?
-        .filter(|c| c.kind == kind)
-        .ok_or_else(|| {
-            err(
-                ErrorType::AuthenticationFailed,
-                "the credential is not known to this platform",
-            )
-        })?;
+    let (cred, owner, system) = match gw.0.recent.credentials.get(&digest) {
+        Some(found) => found,
+        None => {
+            let store = gw.store();
+            let cred = store
+                .credential_by_hash(&digest)
+                .await
+                .map_err(internal)?
+                .filter(|c| c.kind == kind)
+                .ok_or_else(|| {
+                    err(
+                        ErrorType::AuthenticationFailed,
+                        "the credential is not known to this platform",
+                    )
+                })?;
+            let owner = store.client_id(cred.subsystem).await.map_err(internal)?;
+            let system = store
+                .subsystem_by_id(cred.subsystem)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    err(
+                        ErrorType::AuthenticationFailed,
+                        "the credential's subsystem is gone",
+                    )
+                })?;
+            let found = (cred, owner, system);
+            gw.0.recent.credentials.put(digest, found.clone());
+            found
+        }
+    };
+    if cred.kind != kind {
+        return Err(err(
+            ErrorType::AuthenticationFailed,
+            "the credential is not known to this platform",
+        ));
+    }
     if cred.revoked_at.is_some() {
         return Err(err(
             ErrorType::AuthenticationFailed,
@@ -95,23 +141,13 @@ pub async fn authenticate(
             "the credential has expired",
         ));
     }
-    let owner = store.client_id(cred.subsystem).await.map_err(internal)?;
     if owner.as_ref() != Some(claimed) {
         return Err(err(
             ErrorType::IdentifierMismatch,
             format!("the credential belongs to another subsystem than X-Road-Client {claimed}"),
         ));
     }
-    store
-        .subsystem_by_id(cred.subsystem)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| {
-            err(
-                ErrorType::AuthenticationFailed,
-                "the credential's subsystem is gone",
-            )
-        })
+    Ok(system)
 }
 
 pub fn internal(e: impl std::fmt::Display) -> GatewayError {
@@ -130,11 +166,21 @@ pub async fn authorize(
     method: &str,
     path: &str,
 ) -> Result<Grant, GatewayError> {
-    let grants = gw
-        .store()
-        .live_grants(client.id, service.id, Millis::now())
-        .await
-        .map_err(internal)?;
+    let grants = match gw.0.recent.grants.get(&(client.id, service.id)) {
+        Some(g) => g,
+        None => {
+            let g = gw
+                .store()
+                .live_grants(client.id, service.id, Millis::now())
+                .await
+                .map_err(internal)?;
+            gw.0.recent.grants.put((client.id, service.id), g.clone());
+            g
+        }
+    };
+    // Remembered grants may have passed their expiry since.
+    let now = Millis::now();
+    let grants: Vec<Grant> = grants.into_iter().filter(|g| g.is_live(now)).collect();
     if grants.is_empty() {
         return Err(err(
             ErrorType::AccessDenied,

@@ -397,6 +397,16 @@ pub(crate) async fn find_service(
     gw: &Gateway,
     id: &ServiceId,
 ) -> Result<egov_store::Service, GatewayError> {
+    let key = id.to_string();
+    if let Some(s) = gw.0.recent.services.get(&key) {
+        return Ok(s);
+    }
+    let found = lookup_service(gw, id).await?;
+    gw.0.recent.services.put(key, found.clone());
+    Ok(found)
+}
+
+async fn lookup_service(gw: &Gateway, id: &ServiceId) -> Result<egov_store::Service, GatewayError> {
     let unknown = || {
         GatewayError::new(
             ErrorType::UnknownService,

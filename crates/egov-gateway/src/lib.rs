@@ -16,6 +16,7 @@ pub mod log;
 pub mod meta;
 
 mod access;
+mod cache;
 mod forward;
 
 use std::sync::Arc;
@@ -62,6 +63,7 @@ struct Inner {
     verifier_key: String,
     forwarder: forward::Forwarder,
     limits: access::Limits,
+    recent: access::Recent,
 }
 
 /// The gateway of this node. Cheap to clone.
@@ -85,6 +87,7 @@ impl Gateway {
             verifier_key,
             forwarder,
             limits: access::Limits::default(),
+            recent: access::Recent::default(),
         }))
     }
 

@@ -204,3 +204,26 @@ pub fn error_type(body: &str) -> String {
         .map(|v| v["type"].as_str().unwrap_or("").to_owned())
         .unwrap_or_default()
 }
+
+/// Calls until the gateway refuses (a revocation reaches it within a second: answers are remembered for a
+/// quarter of one); returns the refusal and how many calls it took. Fails after 1 s.
+pub async fn until_refused(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, u64) {
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    loop {
+        let (st, _, body) = call(app, "GET", path, headers).await;
+        calls += 1;
+        if st >= 400 {
+            return (st, body, calls);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "still allowed a second after the revocation"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
