@@ -34,6 +34,8 @@ pub struct RawConfig {
     pub assistant: crate::asking::RawAssistant,
     #[serde(default)]
     pub gateway: crate::gatewaying::RawGateway,
+    #[serde(default)]
+    pub log: crate::gatewaying::RawLog,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -329,7 +331,7 @@ impl RawConfig {
                 defaults.appeals_per_hour,
             )?,
         };
-        let gateway = self.gateway.validate(&portal.public_url)?;
+        let gateway = self.gateway.validate(self.log, &portal.public_url)?;
         Ok(Config {
             gateway,
             listen,

@@ -1,4 +1,4 @@
-//! The gateway of this node: its `[gateway]` configuration, its signing key in the data folder, the
+//! The gateway of this node: its `[gateway]` and `[log]` configuration, its signing key in the data folder, the
 //! message log's writer, and the operator's `egov log …` commands (verify, proof, check-proof,
 //! consistency).
 
@@ -22,6 +22,12 @@ pub struct RawGateway {
     pub timeout_ms: Option<u64>,
     /// Largest request or response body carried [default: 10 MiB].
     pub max_body_bytes: Option<usize>,
+}
+
+/// The `[log]` section: the gateway's message log.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
     /// `commit` (default): an answer is released once its leaf is committed; `async`: at once.
     pub durability: Option<Durability>,
     /// Sign a checkpoint every this many leaves [default: 1000]…
@@ -45,7 +51,7 @@ pub struct GatewaySettings {
 }
 
 impl RawGateway {
-    pub fn validate(self, public_url: &str) -> anyhow::Result<GatewaySettings> {
+    pub fn validate(self, log: RawLog, public_url: &str) -> anyhow::Result<GatewaySettings> {
         let node = self.node.unwrap_or_else(|| "node-1".into());
         if node.is_empty()
             || node.len() > 64
@@ -78,11 +84,11 @@ impl RawGateway {
         if !(1024..=1024 * 1024 * 1024).contains(&max_body_bytes) {
             bail!("key `gateway.max_body_bytes`: {max_body_bytes} is outside 1 KiB..=1 GiB");
         }
-        let checkpoint_every = self.checkpoint_every.unwrap_or(1000);
-        let checkpoint_ms = self.checkpoint_ms.unwrap_or(1000);
+        let checkpoint_every = log.checkpoint_every.unwrap_or(1000);
+        let checkpoint_ms = log.checkpoint_ms.unwrap_or(1000);
         if checkpoint_every == 0 || !(10..=3_600_000).contains(&checkpoint_ms) {
             bail!(
-                "keys `gateway.checkpoint_every` (≥ 1) and `gateway.checkpoint_ms` (10..=3600000) are out of range"
+                "keys `log.checkpoint_every` (≥ 1) and `log.checkpoint_ms` (10..=3600000) are out of range"
             );
         }
         Ok(GatewaySettings {
@@ -91,7 +97,7 @@ impl RawGateway {
             origin_set,
             timeout: Duration::from_millis(timeout_ms),
             max_body_bytes,
-            durability: self.durability.unwrap_or(Durability::Commit),
+            durability: log.durability.unwrap_or(Durability::Commit),
             checkpoint_every,
             checkpoint_interval: Duration::from_millis(checkpoint_ms),
         })
@@ -100,7 +106,7 @@ impl RawGateway {
 
 pub fn describe(g: &GatewaySettings) -> String {
     format!(
-        "\n[gateway]\nnode = {:?}\norigin = {:?}\ntimeout_ms = {}\nmax_body_bytes = {}\ndurability = \"{}\"\ncheckpoint_every = {}\ncheckpoint_ms = {}\n",
+        "\n[gateway]\nnode = {:?}\norigin = {:?}\ntimeout_ms = {}\nmax_body_bytes = {}\n\n[log]\ndurability = \"{}\"\ncheckpoint_every = {}\ncheckpoint_ms = {}\n",
         g.node,
         g.origin,
         g.timeout.as_millis(),

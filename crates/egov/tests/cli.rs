@@ -437,3 +437,35 @@ fn ca_init_makes_an_owner_only_key_once() {
     let bad = egov(&["ca", "init", "--years", "0", "--data", data], &[], None);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn gateway_and_log_settings_are_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("egov.toml");
+    std::fs::write(
+        &file,
+        "[gateway]\nnode = \"node-7\"\ntimeout_ms = 5000\n\n[log]\ndurability = \"async\"\ncheckpoint_every = 500\n",
+    )
+    .unwrap();
+    let o = egov(&["config", "--config", file.to_str().unwrap()], &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("node = \"node-7\"") && text.contains("timeout_ms = 5000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("durability = \"async\"") && text.contains("checkpoint_every = 500"),
+        "{text}"
+    );
+    for bad in [
+        "[log]\ndurability = \"sometimes\"\n",
+        "[gateway]\nnode = \"two words\"\n",
+        "[gateway]\ntimeout_ms = 1\n",
+        "[log]\ncheckpoint_every = 0\n",
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let o = egov(&["config", "--config", file.to_str().unwrap()], &[], None);
+        assert!(!o.status.success(), "{bad} was accepted");
+    }
+}

@@ -23,7 +23,7 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
     let up = provider().await;
     let app = spawn_with(backend, true, |raw| {
         raw.gateway.timeout_ms = Some(600);
-        raw.gateway.checkpoint_ms = Some(50);
+        raw.log.checkpoint_ms = Some(50);
     })
     .await;
     let s = setup(&app, &format!("http://{up}"), 1000).await;

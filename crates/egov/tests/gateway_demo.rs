@@ -9,7 +9,7 @@ use common::{Backend, spawn_with};
 #[tokio::test]
 async fn the_demo_example_call_succeeds() {
     let app = spawn_with(Backend::Sqlite, true, |raw| {
-        raw.gateway.checkpoint_ms = Some(50)
+        raw.log.checkpoint_ms = Some(50)
     })
     .await;
     // The demo provider backend listens on its fixed port; another test run's may already be there, and
@@ -61,7 +61,7 @@ async fn the_demo_example_call_succeeds() {
 async fn two_nodes_share_grants_and_keep_their_own_logs() {
     let up = gateway_support::provider().await;
     let a = spawn_with(Backend::Postgres, true, |raw| {
-        raw.gateway.checkpoint_ms = Some(50)
+        raw.log.checkpoint_ms = Some(50)
     })
     .await;
     let s = gateway_support::setup(&a, &format!("http://{up}"), 1000).await;
@@ -72,7 +72,7 @@ async fn two_nodes_share_grants_and_keep_their_own_logs() {
     };
     let b = common::spawn_on(second, false, |raw| {
         raw.gateway.node = Some("node-2".into());
-        raw.gateway.checkpoint_ms = Some(50);
+        raw.log.checkpoint_ms = Some(50);
     })
     .await;
     let bearer = format!("Bearer {}", s.token);

@@ -51,7 +51,7 @@ async fn exec(app: &TestApp, sql: String) {
 }
 
 async fn tampering_is_found(backend: Backend) {
-    let app = spawn_with(backend, false, |raw| raw.gateway.checkpoint_ms = Some(50)).await;
+    let app = spawn_with(backend, false, |raw| raw.log.checkpoint_ms = Some(50)).await;
     some_calls(&app, 20).await;
     let (ok, text) = verify_cli(&app);
     assert!(ok, "{text}");
