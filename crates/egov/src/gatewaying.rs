@@ -239,8 +239,8 @@ pub fn check_proof(file: &Path, key: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `egov log consistency FILE`: that the log now extends the checkpoint in FILE (a signed checkpoint,
-/// or a proof file carrying one).
+/// `egov log consistency FILE`: proves that this node's log, as of its latest signed checkpoint, extends
+/// the checkpoint in FILE (a signed checkpoint, or a proof file carrying one); prints the proof as JSON.
 pub async fn consistency(
     store: &Store,
     data_dir: &Path,
@@ -256,14 +256,25 @@ pub async fn consistency(
         Ok(p) => p.checkpoint,
         Err(_) => text,
     };
-    let old = proofs::check_checkpoint(&note, &verifier).map_err(anyhow::Error::msg)?;
-    let c = proofs::consistency(store, node, &old)
+    let c = proofs::consistency(store, node, &note, &verifier)
         .await
         .map_err(anyhow::Error::msg)?;
+    let (old, new) = proofs::check_consistency(&c, &verifier).map_err(anyhow::Error::msg)?;
     println!("{}", serde_json::to_string_pretty(&c)?);
-    eprintln!(
-        "the log ({} leaves) extends the checkpoint at {} leaves",
-        c.new_size, c.old_size
+    eprintln!("the log's checkpoint at {new} leaves extends the one at {old} leaves");
+    Ok(())
+}
+
+/// `egov log check-consistency FILE --key node.pub`: offline, no data folder needed.
+pub fn check_consistency(file: &Path, key: &Path) -> anyhow::Result<()> {
+    let verifier = read_key(key)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let c: proofs::Consistency =
+        serde_json::from_str(&text).context("the file is not a consistency proof")?;
+    let (old, new) = proofs::check_consistency(&c, &verifier).map_err(anyhow::Error::msg)?;
+    println!(
+        "the checkpoint at {new} leaves extends the one at {old} leaves, both signed by the key: the proof holds"
     );
     Ok(())
 }

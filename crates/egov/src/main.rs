@@ -112,7 +112,14 @@ enum LogCommand {
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
     },
-    /// Prove that this node's log now extends an earlier checkpoint (a checkpoint file or a proof file).
+    /// Check a consistency proof offline with the node's verifier key (needs no data folder).
+    CheckConsistency {
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Prove that this node's latest signed checkpoint extends an earlier one (a checkpoint file or a
+    /// proof file); prints the proof (JSON) for `check-consistency`.
     Consistency {
         file: PathBuf,
         #[arg(long, value_name = "FILE")]
@@ -400,6 +407,7 @@ async fn log_command(file: Option<&std::path::Path>, cmd: LogCommand) -> anyhow:
     let open = |s: &StoreArgs| config::load(file, &store_overrides(s), DEFAULT_DATA.as_ref());
     match cmd {
         LogCommand::CheckProof { file, key } => gatewaying::check_proof(&file, &key),
+        LogCommand::CheckConsistency { file, key } => gatewaying::check_consistency(&file, &key),
         LogCommand::Verify { node, key, store } => {
             let config = open(&store)?;
             let db = platform::open_store(&config).await?;

@@ -131,7 +131,7 @@ async fn tampering_is_found(backend: Backend) {
         report.is_ok(),
         "a consistent rewrite passes on its own: {report:?}"
     );
-    let err = proofs::consistency(&app.store, "node-1", &old)
+    let err = proofs::consistency(&app.store, "node-1", &kept.checkpoint, &verifier)
         .await
         .unwrap_err();
     assert!(err.contains("not an extension"), "{err}");

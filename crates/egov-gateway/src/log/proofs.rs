@@ -164,18 +164,43 @@ pub fn check_proof(p: &InclusionProof, verifier: &StandardVerifier) -> Result<Ch
     Ok(cp)
 }
 
-/// A consistency proof from an earlier checkpoint to the node's tree now.
-#[derive(Debug, Clone, Serialize)]
+/// A consistency proof between two signed checkpoints of one log: anyone holding both notes and the
+/// node's key can check offline that the later tree extends the earlier one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Consistency {
-    pub old_size: u64,
-    pub new_size: u64,
-    pub new_root: String,
+    pub format: String,
+    pub old_checkpoint: String,
+    pub new_checkpoint: String,
+    /// Base64 hashes, RFC 6962 consistency proof from the old size to the new.
     pub proof: Vec<String>,
 }
 
-/// Proves, from the store, that the node's current tree extends the tree of `old` (a checked checkpoint),
-/// and checks the proof; fails when history before `old.size` was rewritten or removed.
-pub async fn consistency(store: &Store, node: &str, old: &Checked) -> Result<Consistency, String> {
+pub const CONSISTENCY_FORMAT: &str = "egov-log-consistency/1";
+
+fn hashes(list: &[String]) -> Result<Vec<Hash>, String> {
+    list.iter()
+        .map(|s| {
+            let v = B64
+                .decode(s)
+                .map_err(|_| "a proof hash is not base64".to_owned())?;
+            Ok(Hash(
+                v.try_into()
+                    .map_err(|_| "a proof hash is not 32 bytes".to_owned())?,
+            ))
+        })
+        .collect()
+}
+
+/// Proves, from the store, that the node's latest signed checkpoint extends `old` (an earlier checked
+/// checkpoint, e.g. from a proof an auditor kept), and checks the proof against the stored tree as well;
+/// fails when history before `old.size` was rewritten or removed.
+pub async fn consistency(
+    store: &Store,
+    node: &str,
+    old_note: &str,
+    verifier: &StandardVerifier,
+) -> Result<Consistency, String> {
+    let old = check_checkpoint(old_note, verifier)?;
     let size = store.log_size(node).await.map_err(|e| e.to_string())?;
     if size < old.size {
         return Err(format!(
@@ -183,20 +208,73 @@ pub async fn consistency(store: &Store, node: &str, old: &Checked) -> Result<Con
             old.size
         ));
     }
-    let root = with_hashes(store, node, |r| tlog::tree_hash(size, &Dyn(r))).await?;
-    let proof = with_hashes(store, node, |r| tlog::prove_tree(size, old.size, &Dyn(r))).await?;
-    tlog::check_tree(&proof, size, root, old.size, old.root).map_err(|_| {
+    let latest = store
+        .checkpoints(node)
+        .await
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or_else(|| "the node has signed no checkpoint".to_owned())?;
+    let new = check_checkpoint(&latest.note, verifier)?;
+    let rewritten = || {
         format!(
             "the log is not an extension of the checkpoint at size {}: its first {} leaves were rewritten",
             old.size, old.size
         )
-    })?;
-    Ok(Consistency {
-        old_size: old.size,
-        new_size: size,
-        new_root: B64.encode(root.0),
+    };
+    let now = with_hashes(store, node, |r| tlog::tree_hash(new.size, &Dyn(r))).await?;
+    if now != new.root {
+        return Err(format!(
+            "the stored tree does not match the latest checkpoint at size {}",
+            new.size
+        ));
+    }
+    let proof = if new.size > old.size {
+        with_hashes(store, node, |r| {
+            tlog::prove_tree(new.size, old.size, &Dyn(r))
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
+    let out = Consistency {
+        format: CONSISTENCY_FORMAT.into(),
+        old_checkpoint: old_note.to_owned(),
+        new_checkpoint: latest.note,
         proof: proof.iter().map(|h| B64.encode(h.0)).collect(),
-    })
+    };
+    check_consistency(&out, verifier).map_err(|_| rewritten())?;
+    Ok(out)
+}
+
+/// Checks a consistency proof offline: both checkpoints signed by the key, and the later tree extending
+/// the earlier. Returns (old size, new size).
+pub fn check_consistency(
+    c: &Consistency,
+    verifier: &StandardVerifier,
+) -> Result<(u64, u64), String> {
+    if c.format != CONSISTENCY_FORMAT {
+        return Err(format!("unknown proof format {:?}", c.format));
+    }
+    let old = check_checkpoint(&c.old_checkpoint, verifier)?;
+    let new = check_checkpoint(&c.new_checkpoint, verifier)?;
+    if old.origin != new.origin {
+        return Err("the two checkpoints are of different logs".into());
+    }
+    if new.size < old.size {
+        return Err("the later checkpoint is smaller than the earlier: leaves were removed".into());
+    }
+    if new.size == old.size {
+        return if new.root == old.root {
+            Ok((old.size, new.size))
+        } else {
+            Err("two different trees were signed for the same size".into())
+        };
+    }
+    let proof = hashes(&c.proof)?;
+    tlog::check_tree(&proof, new.size, new.root, old.size, old.root).map_err(|_| {
+        "the later checkpoint does not extend the earlier one: history was rewritten".to_owned()
+    })?;
+    Ok((old.size, new.size))
 }
 
 /// What `egov log verify` found.
