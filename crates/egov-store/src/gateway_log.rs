@@ -92,34 +92,51 @@ impl Store {
         let Some(node) = leaves.first().map(|l| l.node.clone()) else {
             return Ok(());
         };
+        // Two multi-row statements per batch, whatever its size: the batch is one commit and nearly
+        // one round of work for the database (chunks stay under both backends' parameter limits).
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for l in leaves {
-                sqlx::query(
-                    "INSERT INTO gateway_log (node, idx, message_id, at, client, service, user_id, status, error, duration_us, record) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(&l.node)
-                .bind(index(l.idx)?)
-                .bind(&l.message_id)
-                .bind(l.at.0)
-                .bind(&l.client)
-                .bind(&l.service)
-                .bind(&l.user_id)
-                .bind(i32::from(l.status))
-                .bind(&l.error)
-                .bind(l.duration_us)
-                .bind(&l.record)
-                .execute(&mut *tx)
-                .await?;
+            for chunk in leaves.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO gateway_log (node, idx, message_id, at, client, service, user_id, status, error, duration_us, record) ",
+                );
+                let mut bad = None;
+                q.push_values(chunk, |mut b, l| {
+                    let idx = index(l.idx).unwrap_or_else(|e| {
+                        bad = Some(e);
+                        0
+                    });
+                    b.push_bind(&l.node)
+                        .push_bind(idx)
+                        .push_bind(&l.message_id)
+                        .push_bind(l.at.0)
+                        .push_bind(&l.client)
+                        .push_bind(&l.service)
+                        .push_bind(&l.user_id)
+                        .push_bind(i32::from(l.status))
+                        .push_bind(&l.error)
+                        .push_bind(l.duration_us)
+                        .push_bind(&l.record);
+                });
+                if let Some(e) = bad {
+                    return Err(e);
+                }
+                q.build().execute(&mut *tx).await?;
             }
-            for (i, h) in hashes {
-                sqlx::query("INSERT INTO gateway_log_hashes (node, idx, hash) VALUES ($1, $2, $3)")
-                    .bind(&node)
-                    .bind(index(*i)?)
-                    .bind(h)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in hashes.chunks(3000) {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO gateway_log_hashes (node, idx, hash) ");
+                let mut bad = None;
+                q.push_values(chunk, |mut b, (i, h)| {
+                    let idx = index(*i).unwrap_or_else(|e| {
+                        bad = Some(e);
+                        0
+                    });
+                    b.push_bind(&node).push_bind(idx).push_bind(h);
+                });
+                if let Some(e) = bad {
+                    return Err(e);
+                }
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
