@@ -254,6 +254,12 @@ async fn serve(
             "the path must be /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/path]",
         ));
     }
+    if segments[5..].iter().any(|s| sneaky_segment(s)) {
+        return Err(GatewayError::new(
+            ErrorType::BadRequest,
+            "the provider path may not contain . or .. segments, encoded slashes or encoded dots",
+        ));
+    }
     let service_id = ServiceId::from_path_segments(&segments[..5])
         .map_err(|e| GatewayError::new(ErrorType::BadRequest, e.to_string()))?;
     trace.service = service_id.to_string();
@@ -297,10 +303,10 @@ async fn serve(
             "the provider path is not a valid URL path",
         )
     })?;
-    if uri.scheme_str() != Some("http") {
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
         return Err(GatewayError::new(
             ErrorType::ServiceUnavailable,
-            "this gateway carries calls to http:// provider addresses only",
+            "the service's address is not an http:// or https:// URL",
         ));
     }
     if let Some(len) = headers
@@ -389,6 +395,19 @@ async fn serve(
     Ok((resp, answer.sha256))
 }
 
+/// A path segment a provider's server could resolve outside what the grant names: `.` and `..` (also
+/// percent-encoded) or an encoded `/` or `\`. Grants are matched on the path as sent, so such a segment
+/// could pass a pattern like `GET /records/*` and land elsewhere; the gateway refuses it instead.
+fn sneaky_segment(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    let decoded_dots = lower.replace("%2e", ".");
+    decoded_dots == "."
+        || decoded_dots == ".."
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || s.contains('\\')
+}
+
 fn claimed_text(id: &SubsystemId) -> String {
     id.to_string()
 }
@@ -424,4 +443,19 @@ async fn lookup_service(gw: &Gateway, id: &ServiceId) -> Result<egov_store::Serv
         .await
         .map_err(internal)?
         .ok_or_else(unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sneaky_segment;
+
+    #[test]
+    fn paths_that_could_escape_a_grant_are_refused() {
+        for bad in [".", "..", "%2e%2E", ".%2e", "a%2Fb", "a%5cb", "a\\b"] {
+            assert!(sneaky_segment(bad), "{bad}");
+        }
+        for good in ["records", "2026-11-01", "a.b", "...", "%20x", "file.json"] {
+            assert!(!sneaky_segment(good), "{good}");
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Carrying a call to its provider: a pooled HTTP/1.1 client, the request body streamed through while it
 //! is hashed and counted (a body over the limit is cut off), the answer read up to the limit and hashed,
-//! all within the time limit. Redirects are handed back, never followed.
+//! all within the time limit. Redirects are handed back, never followed. Providers are reached over
+//! `http://` or `https://`; for HTTPS the system's trusted roots are used, plus any CA certificates the
+//! operator adds for providers with certificates of their own CA.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -19,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::errors::{ErrorType, GatewayError};
 
 pub struct Forwarder {
-    client: Client<HttpConnector, HashingBody>,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, HashingBody>,
     timeout: Duration,
 }
 
@@ -100,6 +102,10 @@ impl HttpBody for HashingBody {
     }
 }
 
+fn rustls_native_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    rustls_native_certs::load_native_certs().certs
+}
+
 /// The provider's answer, read whole (so its record can be made durable before it is released).
 pub struct Answer {
     pub parts: http::response::Parts,
@@ -108,15 +114,37 @@ pub struct Answer {
 }
 
 impl Forwarder {
-    pub fn new(timeout: Duration) -> Self {
+    /// `extra_roots`: CA certificates (DER) trusted for providers besides the system's roots.
+    pub fn new(timeout: Duration, extra_roots: &[Vec<u8>]) -> Result<Self, String> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.enforce_http(false);
+        let mut roots = rustls::RootCertStore::empty();
+        // Unreadable system certificates are skipped; with none at all, only the operator's roots work.
+        let native = rustls_native_roots();
+        roots.add_parsable_certificates(native);
+        for der in extra_roots {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(der.clone()))
+                .map_err(|e| format!("a provider CA certificate is unusable: {e}"))?;
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(256)
-            .build(connector);
-        Forwarder { client, timeout }
+            .build(https);
+        Ok(Forwarder { client, timeout })
     }
 
     pub async fn send(

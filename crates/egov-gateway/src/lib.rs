@@ -43,6 +43,8 @@ pub struct GatewayConfig {
     pub timeout: Duration,
     /// Largest request and response body carried, in bytes.
     pub max_body_bytes: usize,
+    /// CA certificates (DER) trusted for `https://` providers besides the system's roots.
+    pub provider_roots: Vec<Vec<u8>>,
 }
 
 impl Default for GatewayConfig {
@@ -51,6 +53,7 @@ impl Default for GatewayConfig {
             instance: "TJ".into(),
             timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
+            provider_roots: Vec::new(),
         }
     }
 }
@@ -77,9 +80,9 @@ impl Gateway {
         log: MessageLog,
         node: String,
         verifier_key: String,
-    ) -> Self {
-        let forwarder = forward::Forwarder::new(config.timeout);
-        Gateway(Arc::new(Inner {
+    ) -> Result<Self, String> {
+        let forwarder = forward::Forwarder::new(config.timeout, &config.provider_roots)?;
+        Ok(Gateway(Arc::new(Inner {
             store,
             config,
             log,
@@ -88,7 +91,7 @@ impl Gateway {
             forwarder,
             limits: access::Limits::default(),
             recent: access::Recent::default(),
-        }))
+        })))
     }
 
     pub fn store(&self) -> &Store {

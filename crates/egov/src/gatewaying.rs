@@ -22,6 +22,9 @@ pub struct RawGateway {
     pub timeout_ms: Option<u64>,
     /// Largest request or response body carried [default: 10 MiB].
     pub max_body_bytes: Option<usize>,
+    /// PEM files of CA certificates trusted for https:// providers besides the system's roots.
+    #[serde(default)]
+    pub provider_ca: Vec<std::path::PathBuf>,
 }
 
 /// The `[log]` section: the gateway's message log.
@@ -45,6 +48,7 @@ pub struct GatewaySettings {
     pub origin_set: bool,
     pub timeout: Duration,
     pub max_body_bytes: usize,
+    pub provider_ca: Vec<std::path::PathBuf>,
     pub durability: Durability,
     pub checkpoint_every: u64,
     pub checkpoint_interval: Duration,
@@ -97,6 +101,7 @@ impl RawGateway {
             origin_set,
             timeout: Duration::from_millis(timeout_ms),
             max_body_bytes,
+            provider_ca: self.provider_ca,
             durability: log.durability.unwrap_or(Durability::Commit),
             checkpoint_every,
             checkpoint_interval: Duration::from_millis(checkpoint_ms),
@@ -155,17 +160,30 @@ pub async fn start(
     )
     .await
     .context("starting the message log")?;
-    Ok(Gateway::new(
+    let mut provider_roots = Vec::new();
+    for path in &g.provider_ca {
+        use rustls::pki_types::pem::PemObject;
+        for c in rustls::pki_types::CertificateDer::pem_file_iter(path)
+            .with_context(|| format!("gateway.provider_ca: reading {}", path.display()))?
+        {
+            let c =
+                c.with_context(|| format!("gateway.provider_ca: {} is not PEM", path.display()))?;
+            provider_roots.push(c.to_vec());
+        }
+    }
+    Gateway::new(
         store.clone(),
         GatewayConfig {
             instance: instance.to_owned(),
             timeout: g.timeout,
             max_body_bytes: g.max_body_bytes,
+            provider_roots,
         },
         log,
         g.node.clone(),
         vkey,
-    ))
+    )
+    .map_err(anyhow::Error::msg)
 }
 
 fn read_key(path: &Path) -> anyhow::Result<signed_note::StandardVerifier> {

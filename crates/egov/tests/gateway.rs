@@ -75,6 +75,13 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
     // Refusals, each in X-Road's format with its type.
     let refusals: Vec<Refusal> = vec![
         (
+            "GET",
+            format!("{}/echo/a%2F..%2Fadmin", s.echo),
+            auth.to_vec(),
+            400,
+            "Client.BadRequest",
+        ),
+        (
             "POST",
             format!("{}/echo/abc", s.echo),
             auth.to_vec(),

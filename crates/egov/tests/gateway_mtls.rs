@@ -146,3 +146,42 @@ async fn a_ca_issued_client_certificate_authenticates_its_subsystem() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Providers over HTTPS: reached when their certificate chains to a root the gateway trusts (here a CA the
+/// operator added with `gateway.provider_ca`), refused as a network error when it does not.
+#[tokio::test]
+async fn https_providers_are_reached_only_with_a_trusted_certificate() {
+    common::install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let (up, ca_pem) = gateway_support::https_provider(dir.path()).await;
+    let ca_path = dir.path().join("provider-ca.pem");
+    std::fs::write(&ca_path, ca_pem).unwrap();
+    let trusted = spawn_with(Backend::Sqlite, true, move |raw| {
+        raw.gateway.provider_ca = vec![ca_path];
+    })
+    .await;
+    let url = format!("https://localhost:{}", up.port());
+    let s = setup(&trusted, &url, 1000).await;
+    let bearer = format!("Bearer {}", s.token);
+    let auth = [
+        ("x-road-client", CLIENT),
+        ("authorization", bearer.as_str()),
+    ];
+    let (st, _, body) =
+        gateway_support::call(&trusted, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    assert_eq!(st, 200, "{body}");
+    let untrusting = spawn_with(Backend::Sqlite, true, |_| {}).await;
+    let s = setup(&untrusting, &url, 1000).await;
+    let bearer = format!("Bearer {}", s.token);
+    let auth = [
+        ("x-road-client", CLIENT),
+        ("authorization", bearer.as_str()),
+    ];
+    let (st, _, body) =
+        gateway_support::call(&untrusting, "GET", &format!("{}/echo/a", s.echo), &auth).await;
+    assert_eq!(
+        (st, error_type(&body).as_str()),
+        (502, "Server.ServerProxy.NetworkError"),
+        "{body}"
+    );
+}

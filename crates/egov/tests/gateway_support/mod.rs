@@ -17,6 +17,34 @@ use crate::common::TestApp;
 
 /// A provider that answers companies, echoes what it received, sleeps, and redirects.
 pub async fn provider() -> SocketAddr {
+    serve_provider(None).await
+}
+
+/// The same provider over HTTPS with a certificate for `localhost` issued by a CA of its own; returns the
+/// address and that CA's certificate (PEM).
+pub async fn https_provider(dir: &std::path::Path) -> (SocketAddr, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(vec![]).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Provider test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (c, k) = (dir.join("provider.pem"), dir.join("provider.key"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    let acceptor =
+        egov::server::tls_acceptor(&egov::config::TlsFiles { cert: c, key: k }, None).unwrap();
+    (serve_provider(Some(acceptor)).await, ca_cert.pem())
+}
+
+async fn serve_provider(tls: Option<tokio_rustls::TlsAcceptor>) -> SocketAddr {
     let app =
         axum::Router::new()
             .route(
@@ -59,7 +87,7 @@ pub async fn provider() -> SocketAddr {
             );
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(l, app).await });
+    tokio::spawn(egov::server::serve(l, app, tls, std::future::pending()));
     addr
 }
 
