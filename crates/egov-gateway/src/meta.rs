@@ -172,11 +172,61 @@ pub struct ClientsQuery {
     instance: Option<String>,
 }
 
-/// `GET /listClients`: every member and subsystem of this instance.
-pub async fn list_clients(State(gw): State<Gateway>, Query(q): Query<ClientsQuery>) -> Response {
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// X-Road's XML `clientList` from the JSON form's members.
+fn client_list_xml(members: &[Value]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xrd:clientList xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" xmlns:id=\"http://x-road.eu/xsd/identifiers\">\n",
+    );
+    let text = |v: &Value| xml(v.as_str().unwrap_or(""));
+    for m in members {
+        let id = &m["id"];
+        out.push_str(&format!(
+            "  <xrd:member>\n    <xrd:id id:objectType=\"{}\">\n      <id:xRoadInstance>{}</id:xRoadInstance>\n      <id:memberClass>{}</id:memberClass>\n      <id:memberCode>{}</id:memberCode>\n",
+            text(&id["object_type"]),
+            text(&id["xroad_instance"]),
+            text(&id["member_class"]),
+            text(&id["member_code"])
+        ));
+        if id["subsystem_code"].is_string() {
+            out.push_str(&format!(
+                "      <id:subsystemCode>{}</id:subsystemCode>\n",
+                text(&id["subsystem_code"])
+            ));
+        }
+        out.push_str(&format!(
+            "    </xrd:id>\n    <xrd:name>{}</xrd:name>\n  </xrd:member>\n",
+            text(&m["name"])
+        ));
+    }
+    out.push_str("</xrd:clientList>\n");
+    out
+}
+
+/// `GET /listClients`: every member and subsystem of this instance, as JSON when the client accepts
+/// `application/json` and as X-Road's XML `clientList` otherwise (X-Road's own rule).
+pub async fn list_clients(
+    State(gw): State<Gateway>,
+    Query(q): Query<ClientsQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains("application/json"));
     let instance = gw.config().instance.clone();
     if q.instance.as_deref().is_some_and(|i| i != instance) {
-        return json_answer(&json!({"member": []})).0;
+        return if json {
+            json_answer(&json!({"member": []})).0
+        } else {
+            xml_answer(client_list_xml(&[]))
+        };
     }
     let store = gw.store();
     let (orgs, systems) = match (store.organizations().await, store.subsystems(None).await) {
@@ -201,7 +251,15 @@ pub async fn list_clients(State(gw): State<Gateway>, Query(q): Query<ClientsQuer
             members.push(json!({"id": id, "name": name(&o.name), "subsystem_name": name(&s.name)}));
         }
     }
-    json_answer(&json!({ "member": members })).0
+    if json {
+        json_answer(&json!({ "member": members })).0
+    } else {
+        xml_answer(client_list_xml(&members))
+    }
+}
+
+fn xml_answer(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
 #[derive(Deserialize, Default)]

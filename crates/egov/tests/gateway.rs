@@ -198,6 +198,19 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
     // Metaservices answer from the registry.
     let (st, _, body) = call(&app, "GET", "/listClients", &[]).await;
     assert_eq!(st, 200);
+    assert!(
+        body.contains("<xrd:clientList")
+            && body.contains("<id:subsystemCode>loan-desk</id:subsystemCode>"),
+        "XML by default, as X-Road does"
+    );
+    let (st, _, body) = call(
+        &app,
+        "GET",
+        "/listClients",
+        &[("accept", "application/json")],
+    )
+    .await;
+    assert_eq!(st, 200);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert!(
         v["member"]
