@@ -216,7 +216,7 @@ DURABILITY=$(env -u EGOV_BIN "$EGOV_BIN" config 2>/dev/null | awk -F' = ' '/^dur
 [[ $DURABILITY == commit ]] || say "warning: the gateway's durability is \"$DURABILITY\", not the default \"commit\""
 
 # The Tax Committee registers the service (its production URL: the backend), the bank applies for its loan
-# desk to call GET /** and the Tax Committee approves with the largest quota there is (1,000,000 a minute).
+# desk to call GET /ok and the Tax Committee approves with the largest quota there is (1,000,000 a minute).
 say "registering $SYSTEM/$SERVICE_CODE -> http://127.0.0.1:$BACKEND_PORT and granting it to $CLIENT"
 TOKEN=$(python3 - "http://127.0.0.1:$PORT" "$TMP/data/demo-credentials.json" "$SYSTEM" "$SERVICE_CODE" \
   "http://127.0.0.1:$BACKEND_PORT" "$CLIENT" <<'PY'
@@ -260,7 +260,7 @@ svc = call("POST", "/api/v1/bridge/services", tax, {
     "system": system, "code": code, "title": {"en": "Benchmark backend"}, "category": "business",
     "production_url": backend, "rate_limit": 1000000, "openapi": json.dumps(openapi)}, expect=201)
 app = call("POST", "/api/v1/bridge/applications", bank, {
-    "service": svc["passport"], "consumer": client, "environment": "production", "endpoints": ["GET /**"],
+    "service": svc["passport"], "consumer": client, "environment": "production", "endpoints": ["GET /ok"],
     "purpose": "Benchmark of the gateway", "legal_basis": "Benchmark on a test deployment"}, expect=201)
 call("POST", f"/api/v1/bridge/applications/{app['id']}/decision", tax, {"approve": True, "quota": 1000000})
 print(creds["consumer_token"]["token"])

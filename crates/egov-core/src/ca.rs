@@ -9,6 +9,7 @@
 //!
 //! This module works on PEM text and bytes; reading and writing the key files is the binary's job.
 
+use rcgen::PublicKeyData;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
@@ -25,6 +26,10 @@ pub enum CaError {
     BadRequest,
     #[error("the CA files do not hold a certificate and its private key: {0}")]
     BadFiles(String),
+    #[error(
+        "the request's key does not match its signature algorithm; use an EC P-256 (with SHA-256), EC P-384 (with SHA-384), Ed25519 or RSA key"
+    )]
+    UnsupportedKey,
     #[error("the validity must be between 1 and 825 days")]
     BadValidity,
     #[error("signing failed: {0}")]
@@ -168,6 +173,21 @@ impl Ca {
     ) -> Result<Issued, CaError> {
         let csr =
             CertificateSigningRequestParams::from_pem(csr_pem).map_err(|_| CaError::BadRequest)?;
+        // The key's algorithm is inferred from the request's signature; make sure the key fits it (a P-384
+        // key signed with SHA-256 would otherwise be labelled P-256 and fail every handshake).
+        let key = &csr.public_key;
+        let expected = if key.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256 {
+            Some(65)
+        } else if key.algorithm() == &rcgen::PKCS_ECDSA_P384_SHA384 {
+            Some(97)
+        } else if key.algorithm() == &rcgen::PKCS_ED25519 {
+            Some(32)
+        } else {
+            None
+        };
+        if expected.is_some_and(|n| key.der_bytes().len() != n) {
+            return Err(CaError::UnsupportedKey);
+        }
         let (params, not_after) = self.client_params(system, member_name, days)?;
         let cert = params
             .signed_by(&csr.public_key, &self.issuer)

@@ -95,6 +95,7 @@ pub async fn authenticate(
     let (cred, owner, system) = match gw.0.recent.credentials.get(&digest) {
         Some(found) => found,
         None => {
+            let read_at = std::time::Instant::now();
             let store = gw.store();
             let cred = store
                 .credential_by_hash(&digest)
@@ -119,7 +120,7 @@ pub async fn authenticate(
                     )
                 })?;
             let found = (cred, owner, system);
-            gw.0.recent.credentials.put(digest, found.clone());
+            gw.0.recent.credentials.put(digest, found.clone(), read_at);
             found
         }
     };
@@ -169,12 +170,15 @@ pub async fn authorize(
     let grants = match gw.0.recent.grants.get(&(client.id, service.id)) {
         Some(g) => g,
         None => {
+            let read_at = std::time::Instant::now();
             let g = gw
                 .store()
                 .live_grants(client.id, service.id, Millis::now())
                 .await
                 .map_err(internal)?;
-            gw.0.recent.grants.put((client.id, service.id), g.clone());
+            gw.0.recent
+                .grants
+                .put((client.id, service.id), g.clone(), read_at);
             g
         }
     };

@@ -34,8 +34,13 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
             .map(|(_, v)| v.clone())
     }
 
-    pub fn put(&self, key: K, value: V) {
+    /// Remembers `value`, read from the store starting at `read_at` (taken before the read, so a slow
+    /// read cannot make an old answer look fresh); an answer read later is never replaced by this one.
+    pub fn put(&self, key: K, value: V, read_at: Instant) {
         if let Ok(mut map) = self.entries.lock() {
+            if map.get(&key).is_some_and(|(at, _)| *at > read_at) {
+                return;
+            }
             if map.len() >= MAX_ENTRIES {
                 let ttl = self.ttl;
                 map.retain(|_, (at, _)| at.elapsed() < ttl);
@@ -43,7 +48,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
                     map.clear();
                 }
             }
-            map.insert(key, (Instant::now(), value));
+            map.insert(key, (read_at, value));
         }
     }
 }
@@ -55,7 +60,7 @@ mod tests {
     #[test]
     fn answers_expire() {
         let r = Recent::new(Duration::from_millis(30));
-        r.put("a", 1);
+        r.put("a", 1, Instant::now());
         assert_eq!(r.get(&"a"), Some(1));
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(r.get(&"a"), None);

@@ -35,7 +35,18 @@ const HOP_BY_HOP: &[&str] = &[
     "expect",
 ];
 
-/// Headers only the gateway may set on the way out.
+/// Headers some servers take as a different method or path than the request line's: a grant names the
+/// request line, so these never reach a provider.
+const OVERRIDES: &[&str] = &[
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-original-method",
+];
+
+/// Headers only the gateway may set (on the way out, and towards the provider).
 const GATEWAY_SET: &[&str] = &[
     "x-road-id",
     "x-road-client",
@@ -136,6 +147,19 @@ impl Trace {
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 pub async fn handle(State(gw): State<Gateway>, req: Request) -> Response {
+    // The call runs in its own task: if the client goes away mid-call, the provider may already have
+    // acted, so the call still finishes and its leaf is still written.
+    match tokio::spawn(call(gw, req)).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "gateway: a call's task failed");
+            GatewayError::new(ErrorType::InternalError, "the gateway failed on this call")
+                .into_response_for(None)
+        }
+    }
+}
+
+async fn call(gw: Gateway, req: Request) -> Response {
     let accept = req.headers().get(header::ACCEPT).cloned();
     let method = req.method().as_str().to_owned();
     let message_id = match text_header(req.headers(), "x-road-id", 200) {
@@ -324,19 +348,24 @@ async fn serve(
         ));
     }
     let connection = connection_listed(&headers);
-    // The provider always learns the message id, also when the gateway made it.
+    // The provider always learns the message id (also when the gateway made it), the authenticated client
+    // and the service called, from the gateway, never from the client.
     let mut out = http::Request::builder()
         .method(req.method().clone())
         .uri(uri)
-        .header("x-road-id", trace.message_id.as_str());
-    let mut hashed = vec![format!("x-road-id:{}", trace.message_id)];
+        .header("x-road-id", trace.message_id.as_str())
+        .header("x-road-client", claimed.to_string())
+        .header("x-road-service", service_id.to_string());
+    let mut hashed = vec![
+        format!("x-road-client:{claimed}"),
+        format!("x-road-id:{}", trace.message_id),
+        format!("x-road-service:{service_id}"),
+    ];
     for (name, value) in &headers {
         if passes(name, &connection)
             && name != header::AUTHORIZATION
-            && !matches!(
-                name.as_str(),
-                "x-road-id" | "x-road-request-id" | "x-road-request-hash"
-            )
+            && !GATEWAY_SET.contains(&name.as_str())
+            && !OVERRIDES.contains(&name.as_str())
         {
             out = out.header(name, value);
             hashed.push(format!(
@@ -350,6 +379,7 @@ async fn serve(
     let upstream = out
         .body(body)
         .map_err(|_| GatewayError::new(ErrorType::BadRequest, "the request cannot be passed on"))?;
+    let _slot = gw.0.in_flight.acquire().await.map_err(internal)?;
     let answer =
         gw.0.forwarder
             .send(upstream, &tally, gw.config().max_body_bytes)
@@ -401,10 +431,14 @@ async fn serve(
 fn sneaky_segment(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     let decoded_dots = lower.replace("%2e", ".");
+    // `..;x` is `..` to some servers, so path parameters are refused outright, as are double encodings.
     decoded_dots == "."
         || decoded_dots == ".."
+        || lower.contains(';')
+        || lower.contains("%3b")
         || lower.contains("%2f")
         || lower.contains("%5c")
+        || lower.contains("%25")
         || s.contains('\\')
 }
 
@@ -420,8 +454,9 @@ pub(crate) async fn find_service(
     if let Some(s) = gw.0.recent.services.get(&key) {
         return Ok(s);
     }
+    let read_at = std::time::Instant::now();
     let found = lookup_service(gw, id).await?;
-    gw.0.recent.services.put(key, found.clone());
+    gw.0.recent.services.put(key, found.clone(), read_at);
     Ok(found)
 }
 
@@ -451,7 +486,10 @@ mod tests {
 
     #[test]
     fn paths_that_could_escape_a_grant_are_refused() {
-        for bad in [".", "..", "%2e%2E", ".%2e", "a%2Fb", "a%5cb", "a\\b"] {
+        for bad in [
+            ".", "..", "%2e%2E", ".%2e", "a%2Fb", "a%5cb", "a\\b", "..;", "..;x", "a;b", "a%3Bb",
+            "%252e",
+        ] {
             assert!(sneaky_segment(bad), "{bad}");
         }
         for good in ["records", "2026-11-01", "a.b", "...", "%20x", "file.json"] {

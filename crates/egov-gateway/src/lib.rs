@@ -67,6 +67,9 @@ struct Inner {
     forwarder: forward::Forwarder,
     limits: access::Limits,
     recent: access::Recent,
+    /// Calls being forwarded at once: each may hold an answer of up to `max_body_bytes` in memory, so
+    /// their number is bounded to keep that within about 512 MiB (at least 32, at most 1024).
+    in_flight: tokio::sync::Semaphore,
 }
 
 /// The gateway of this node. Cheap to clone.
@@ -82,6 +85,7 @@ impl Gateway {
         verifier_key: String,
     ) -> Result<Self, String> {
         let forwarder = forward::Forwarder::new(config.timeout, &config.provider_roots)?;
+        let in_flight = (512 * 1024 * 1024 / config.max_body_bytes.max(1)).clamp(32, 1024);
         Ok(Gateway(Arc::new(Inner {
             store,
             config,
@@ -91,6 +95,7 @@ impl Gateway {
             forwarder,
             limits: access::Limits::default(),
             recent: access::Recent::default(),
+            in_flight: tokio::sync::Semaphore::new(in_flight),
         })))
     }
 

@@ -270,8 +270,8 @@ pub struct NodeQuery {
 /// `GET /gateway/checkpoint[?node=]`: the latest signed checkpoint of this node's log (or another's).
 pub async fn checkpoint(State(gw): State<Gateway>, Query(q): Query<NodeQuery>) -> Response {
     let node = q.node.unwrap_or_else(|| gw.node().to_owned());
-    match gw.store().checkpoints(&node).await {
-        Ok(list) => match list.last() {
+    match gw.store().latest_checkpoint(&node).await {
+        Ok(latest) => match latest {
             Some(c) => (
                 [
                     (header::CONTENT_TYPE, "text/plain; charset=utf-8"),

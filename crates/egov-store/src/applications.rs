@@ -220,7 +220,7 @@ impl Store {
             .filter_map(|e| EndpointPattern::parse(&e.method, &e.path).ok())
             .collect();
         for e in &a.endpoints {
-            if !offered.iter().any(|o| e.within(o) || o.within(e)) {
+            if !offered.iter().any(|o| e.within(o)) {
                 return Err(StoreError::Refused(format!(
                     "service {} has no endpoint like {e}",
                     service.passport

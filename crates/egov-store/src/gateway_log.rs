@@ -275,6 +275,37 @@ impl Store {
         Ok(())
     }
 
+    /// `node`'s latest checkpoint.
+    pub async fn latest_checkpoint(&self, node: &str) -> Result<Option<StoredCheckpoint>> {
+        self.one_checkpoint(node, 0).await
+    }
+
+    /// `node`'s latest checkpoint whose tree holds leaf `idx`.
+    pub async fn checkpoint_covering(
+        &self,
+        node: &str,
+        idx: u64,
+    ) -> Result<Option<StoredCheckpoint>> {
+        self.one_checkpoint(node, idx + 1).await
+    }
+
+    async fn one_checkpoint(&self, node: &str, min_size: u64) -> Result<Option<StoredCheckpoint>> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT node, size, note, created_at FROM gateway_checkpoints WHERE node = $1 AND size >= $2 ORDER BY size DESC LIMIT 1")
+                .bind(node)
+                .bind(index(min_size)?)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| Ok(StoredCheckpoint {
+                    node: r.try_get("node")?,
+                    size: r.try_get::<i64, _>("size")? as u64,
+                    note: r.try_get("note")?,
+                    created_at: Millis(r.try_get("created_at")?),
+                }))
+                .transpose()
+        })
+    }
+
     /// `node`'s checkpoints, smallest tree first.
     pub async fn checkpoints(&self, node: &str) -> Result<Vec<StoredCheckpoint>> {
         on_pool!(self, pool => {

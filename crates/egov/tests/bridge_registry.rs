@@ -128,6 +128,14 @@ async fn a_provider_registers_a_system_and_a_service(backend: Backend) {
     assert_eq!(r.status(), 400);
     let r = add_service(YAML, "ftp://127.0.0.1/land", sys.clone()).await;
     assert_eq!(r.status(), 400);
+    for url in [
+        "http://169.254.169.254/latest",
+        "http://127.0.0.1:18181/land?x=1",
+        "http://h:99999/a",
+    ] {
+        let r = add_service(YAML, url, sys.clone()).await;
+        assert_eq!(r.status(), 400, "{url}");
+    }
     let bank_system = app
         .store
         .subsystems(None)

@@ -107,10 +107,9 @@ impl MessageLog {
             hashes.0.insert(*i, h);
         }
         let signed = store
-            .checkpoints(&config.node)
+            .latest_checkpoint(&config.node)
             .await
             .map_err(|e| LogError(e.to_string()))?
-            .last()
             .map_or(0, |c| c.size);
         if signer.name() != config.origin {
             return Err(LogError(format!(
@@ -269,8 +268,37 @@ impl Writer {
                         let _ = ack.send(Err(e.clone()));
                     }
                 }
+                // The commit may have happened after all (a connection lost after COMMIT): continue from
+                // what the store holds, not from what this writer believes.
+                if let Err(e) = self.reload().await {
+                    tracing::error!(error = %e, "message log: could not re-read the tree after a failed batch");
+                }
             }
         }
+    }
+
+    async fn reload(&mut self) -> Result<(), String> {
+        let size = self
+            .store
+            .log_size(&self.config.node)
+            .await
+            .map_err(|e| e.to_string())?;
+        let edge = tree::edge_indexes(size);
+        let stored = self
+            .store
+            .log_hashes(&self.config.node, &edge)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut hashes = MemoryHashes::default();
+        for (i, h) in edge.iter().zip(stored) {
+            hashes.0.insert(
+                *i,
+                tree::from_hex(&h).ok_or_else(|| format!("stored hash {i} is malformed"))?,
+            );
+        }
+        self.size = size;
+        self.hashes = hashes;
+        Ok(())
     }
 
     async fn maybe_sign(&mut self, tick: bool) {

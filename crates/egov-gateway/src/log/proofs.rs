@@ -107,12 +107,9 @@ pub async fn prove(store: &Store, message_id: &str) -> Result<InclusionProof, St
         .next()
         .ok_or_else(|| format!("no call {message_id:?} in the log"))?;
     let cp = store
-        .checkpoints(&leaf.node)
+        .checkpoint_covering(&leaf.node, leaf.idx)
         .await
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .rev()
-        .find(|c| c.size > leaf.idx)
         .ok_or_else(|| "no checkpoint covers this call yet; retry in a moment".to_owned())?;
     let (t, n) = (cp.size, leaf.idx);
     let proof = with_hashes(store, &leaf.node, |r| tlog::prove_record(t, n, &Dyn(r))).await?;
@@ -209,10 +206,9 @@ pub async fn consistency(
         ));
     }
     let latest = store
-        .checkpoints(node)
+        .latest_checkpoint(node)
         .await
         .map_err(|e| e.to_string())?
-        .pop()
         .ok_or_else(|| "the node has signed no checkpoint".to_owned())?;
     let new = check_checkpoint(&latest.note, verifier)?;
     let rewritten = || {

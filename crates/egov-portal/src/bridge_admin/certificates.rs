@@ -84,7 +84,7 @@ pub(crate) async fn issue(
     };
     let issued = match made {
         Ok(i) => i,
-        Err(e @ (CaError::BadRequest | CaError::BadValidity)) => {
+        Err(e @ (CaError::BadRequest | CaError::BadValidity | CaError::UnsupportedKey)) => {
             return refuse(e.to_string()).await;
         }
         Err(e) => return Err(PageError::internal(e)),

@@ -151,29 +151,58 @@ fn localized(state: &AppState, raw: &[(String, String)], prefix: &str) -> Locali
     l
 }
 
-/// An endpoint URL of a provider: http or https, a host, no user or password in it.
+/// An endpoint URL of a provider: http or https, a host (and port), a path; no user or password, query or
+/// fragment (the gateway appends the called path and query), and never a link-local, unspecified or
+/// multicast address (cloud metadata services live there).
 fn endpoint_url(raw: &str, what: &str) -> Result<Option<String>, String> {
     let v = raw.trim();
     if v.is_empty() {
         return Ok(None);
     }
-    let rest = v
-        .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"));
-    let Some(rest) = rest else {
-        return Err(format!("the {what} URL starts with http:// or https://"));
+    let bad = || {
+        format!(
+            "the {what} URL must be http:// or https://, with a host, and without user name, password, query, fragment or spaces"
+        )
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty()
-        || authority.contains('@')
-        || v.len() > 500
-        || v.chars().any(char::is_whitespace)
+    if v.len() > 500 || v.chars().any(char::is_whitespace) || v.contains(['?', '#', '@']) {
+        return Err(bad());
+    }
+    let uri: http::Uri = v.parse().map_err(|_| bad())?;
+    if !matches!(uri.scheme_str(), Some("http" | "https"))
+        || !port_ok(uri.authority().map_or("", |a| a.as_str()))
     {
-        return Err(format!(
-            "the {what} URL needs a host and no user name, password or spaces"
-        ));
+        return Err(bad());
+    }
+    let host = uri
+        .host()
+        .ok_or_else(bad)?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        let forbidden = match ip {
+            std::net::IpAddr::V4(a) => {
+                a.is_link_local() || a.is_unspecified() || a.is_multicast() || a.is_broadcast()
+            }
+            std::net::IpAddr::V6(a) => {
+                a.is_unspecified() || a.is_multicast() || (a.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+        if forbidden {
+            return Err(format!(
+                "the {what} URL names a link-local, unspecified or multicast address, which a service cannot have"
+            ));
+        }
     }
     Ok(Some(v.trim_end_matches('/').to_owned()))
+}
+
+/// The port of an authority (`host:port`, `[v6]:port`), if any, is 1–65535.
+fn port_ok(authority: &str) -> bool {
+    let after_host = authority.rsplit(']').next().unwrap_or(authority);
+    match after_host.rsplit_once(':') {
+        None => true,
+        Some((_, port)) => port.parse::<u32>().is_ok_and(|p| (1..=65_535).contains(&p)),
+    }
 }
 
 async fn fail(
