@@ -44,6 +44,8 @@ pub struct LogQuery {
     pub user_id: Option<String>,
     pub from: Option<Millis>,
     pub to: Option<Millis>,
+    /// Only calls by or to these subsystems (client ids); `None` for all.
+    pub parties: Option<Vec<String>>,
     pub limit: u32,
 }
 
@@ -225,20 +227,41 @@ impl Store {
 
     /// Leaves matching `q`, newest first.
     pub async fn search_log(&self, q: &LogQuery) -> Result<Vec<LogLeaf>> {
+        // Only the conditions given go into the text, so each can use its index.
         on_pool!(self, pool => {
-            let sql = format!(
-                "SELECT {LEAF_COLUMNS} FROM gateway_log WHERE ($1 IS NULL OR message_id = $1) \
-                 AND ($2 IS NULL OR client = $2) AND ($3 IS NULL OR service = $3) AND ($4 IS NULL OR user_id = $4) \
-                 AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) ORDER BY at DESC, idx DESC LIMIT $7"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(q.message_id.as_deref())
-                .bind(q.client.as_deref())
-                .bind(q.service.as_deref())
-                .bind(q.user_id.as_deref())
-                .bind(q.from.map(|m| m.0))
-                .bind(q.to.map(|m| m.0))
-                .bind(i64::from(q.limit.clamp(1, 1000)))
+            let mut b = sqlx::QueryBuilder::new(format!("SELECT {LEAF_COLUMNS} FROM gateway_log WHERE 1 = 1"));
+            if let Some(v) = &q.message_id {
+                b.push(" AND message_id = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.client {
+                b.push(" AND client = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.service {
+                b.push(" AND service = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.user_id {
+                b.push(" AND user_id = ").push_bind(v.clone());
+            }
+            if let Some(v) = q.from {
+                b.push(" AND at >= ").push_bind(v.0);
+            }
+            if let Some(v) = q.to {
+                b.push(" AND at < ").push_bind(v.0);
+            }
+            if let Some(parties) = &q.parties {
+                // Calls made by one of these subsystems, or to one of their services.
+                b.push(" AND (1 = 0");
+                for p in parties {
+                    b.push(" OR client = ").push_bind(p.clone());
+                    let literal = p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    b.push(" OR service LIKE ")
+                        .push_bind(format!("{literal}/%"))
+                        .push(" ESCAPE '\\'");
+                }
+                b.push(")");
+            }
+            b.push(" ORDER BY at DESC, idx DESC LIMIT ").push_bind(i64::from(q.limit.clamp(1, 1000)));
+            b.build()
                 .fetch_all(pool)
                 .await?
                 .iter()

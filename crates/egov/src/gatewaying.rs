@@ -234,8 +234,8 @@ pub async fn verify(
 }
 
 /// `egov log proof MESSAGE_ID`: the inclusion proof as JSON on standard output.
-pub async fn proof(store: &Store, message_id: &str) -> anyhow::Result<()> {
-    let p = proofs::prove(store, message_id)
+pub async fn proof(store: &Store, message_id: &str, at: Option<(&str, u64)>) -> anyhow::Result<()> {
+    let p = proofs::prove(store, message_id, at)
         .await
         .map_err(anyhow::Error::msg)?;
     println!("{}", serde_json::to_string_pretty(&p)?);

@@ -103,6 +103,12 @@ enum LogCommand {
     Proof {
         /// The call's X-Road-Id.
         message_id: String,
+        /// When several calls carry the id: the node of the one to prove…
+        #[arg(long, requires = "index")]
+        node: Option<String>,
+        /// …and its index in that node's log.
+        #[arg(long, requires = "node")]
+        index: Option<u64>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -417,10 +423,16 @@ async fn log_command(file: Option<&std::path::Path>, cmd: LogCommand) -> anyhow:
             db.close().await;
             r
         }
-        LogCommand::Proof { message_id, store } => {
+        LogCommand::Proof {
+            message_id,
+            node,
+            index,
+            store,
+        } => {
             let config = open(&store)?;
             let db = platform::open_store(&config).await?;
-            let r = gatewaying::proof(&db, &message_id).await;
+            let at = node.as_deref().zip(index);
+            let r = gatewaying::proof(&db, &message_id, at).await;
             db.close().await;
             r
         }

@@ -354,7 +354,7 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(report.leaves, leaves);
-    let proof = egov_gateway::log::proofs::prove(&app.store, "msg-1")
+    let proof = egov_gateway::log::proofs::prove(&app.store, "msg-1", None)
         .await
         .unwrap();
     egov_gateway::log::proofs::check_proof(&proof, &verifier).unwrap();

@@ -49,7 +49,7 @@ async fn the_demo_example_call_succeeds() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["inn"], "020000101");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let proof = egov_gateway::log::proofs::prove(&app.store, &id)
+    let proof = egov_gateway::log::proofs::prove(&app.store, &id, None)
         .await
         .unwrap();
     assert!(proof.record.contains("\"status\":200"));

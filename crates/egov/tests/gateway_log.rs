@@ -59,7 +59,7 @@ async fn tampering_is_found(backend: Backend) {
     // An auditor keeps a proof (with its signed checkpoint) from now.
     let key_text = std::fs::read_to_string(app.config.data_dir.join("gateway/node.pub")).unwrap();
     let verifier = egov_gateway::log::keys::verifier(&key_text).unwrap();
-    let kept = proofs::prove(&app.store, "call-3").await.unwrap();
+    let kept = proofs::prove(&app.store, "call-3", None).await.unwrap();
     let old = proofs::check_proof(&kept, &verifier).unwrap();
     assert_eq!(old.size, 20);
 

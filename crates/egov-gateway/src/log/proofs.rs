@@ -93,18 +93,41 @@ pub struct InclusionProof {
 pub const PROOF_FORMAT: &str = "egov-log-inclusion/1";
 
 /// The inclusion proof of the call `message_id`, against the node's latest checkpoint that covers it.
-pub async fn prove(store: &Store, message_id: &str) -> Result<InclusionProof, String> {
+/// Message ids are chosen by clients, so several calls may carry one: then `at` (node, index) picks the
+/// leaf, and without it the answer lists them rather than guessing.
+pub async fn prove(
+    store: &Store,
+    message_id: &str,
+    at: Option<(&str, u64)>,
+) -> Result<InclusionProof, String> {
     let hits = store
         .search_log(&egov_store::LogQuery {
             message_id: Some(message_id.to_owned()),
-            limit: 10,
+            limit: 50,
             ..Default::default()
         })
         .await
         .map_err(|e| e.to_string())?;
+    let mut hits: Vec<_> = match at {
+        Some((node, idx)) => hits
+            .into_iter()
+            .filter(|l| l.node == node && l.idx == idx)
+            .collect(),
+        None => hits,
+    };
+    if hits.len() > 1 {
+        let list: Vec<String> = hits
+            .iter()
+            .map(|l| format!("{} #{} ({}, status {})", l.node, l.idx, l.client, l.status))
+            .collect();
+        return Err(format!(
+            "{} calls carry the id {message_id:?}: {}; name one with --node and --index",
+            hits.len(),
+            list.join(", ")
+        ));
+    }
     let leaf = hits
-        .into_iter()
-        .next()
+        .pop()
         .ok_or_else(|| format!("no call {message_id:?} in the log"))?;
     let cp = store
         .checkpoint_covering(&leaf.node, leaf.idx)

@@ -233,6 +233,7 @@ pub(crate) async fn page(
         service: text(&p.service),
         user_id: text(&p.user_id),
         from: p.from.as_deref().and_then(Millis::parse_ymd),
+        parties: (!everyone).then(|| prefixes.clone()),
         to: p
             .to
             .as_deref()
