@@ -9,8 +9,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use egov_core::ServiceId;
 use egov_core::clock::Millis;
-use egov_core::{ServiceId, SubsystemId};
 use sha2::{Digest, Sha512};
 
 use crate::access::{self, internal};
@@ -209,12 +209,12 @@ async fn call(gw: Gateway, req: Request) -> Response {
     } else {
         serve(&gw, req, &segments, &mut trace).await
     };
-    let (status, error, response) = match outcome {
+    let (error, response) = match outcome {
         Ok((resp, sha)) => {
             let status = resp.status().as_u16();
             let rec = trace.record(gw.node(), status, None, sha);
             match gw.0.log.append(rec).await {
-                Ok(_) => (status, None, resp),
+                Ok(_) => (None, resp),
                 Err(e) => {
                     tracing::error!(error = %e, "gateway: a call could not be logged; its answer is withheld");
                     let err = GatewayError::new(
@@ -222,7 +222,6 @@ async fn call(gw: Gateway, req: Request) -> Response {
                         "the call could not be recorded in the message log, so its answer is withheld; retry",
                     );
                     (
-                        500,
                         Some(ErrorType::LogFailed),
                         err.into_response_for(accept.as_ref()),
                     )
@@ -245,7 +244,7 @@ async fn call(gw: Gateway, req: Request) -> Response {
                 )
                 .into_response_for(accept.as_ref()),
             };
-            (kind.status().as_u16(), Some(kind), resp)
+            (Some(kind), resp)
         }
     };
     let outcome = error.map_or("ok", |e| e.name());
@@ -257,7 +256,6 @@ async fn call(gw: Gateway, req: Request) -> Response {
     metrics::counter!("egov_gateway_calls_total", "service" => service.clone(), "client" => client.clone(), "outcome" => outcome).increment(1);
     metrics::histogram!("egov_gateway_call_duration_seconds", "service" => service, "client" => client)
         .record(trace.started.elapsed().as_secs_f64());
-    let _ = status;
     let mut response = response;
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&trace.message_id) {
@@ -410,7 +408,7 @@ async fn serve(
         }
     }
     let ids = [
-        ("x-road-client", claimed_text(&claimed)),
+        ("x-road-client", claimed.to_string()),
         ("x-road-service", service_id.to_string()),
         ("x-road-request-id", uuid::Uuid::new_v4().to_string()),
         ("x-road-request-hash", request_hash),
@@ -440,10 +438,6 @@ fn sneaky_segment(s: &str) -> bool {
         || lower.contains("%5c")
         || lower.contains("%25")
         || s.contains('\\')
-}
-
-fn claimed_text(id: &SubsystemId) -> String {
-    id.to_string()
 }
 
 pub(crate) async fn find_service(

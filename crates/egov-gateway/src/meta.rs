@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::access::{self, internal};
-use crate::errors::{ErrorType, GatewayError};
+use crate::errors::{ErrorType, GatewayError, xml_escape};
 use crate::{Gateway, PeerCertificate};
 
 const METASERVICES: &[&str] = &["listMethods", "allowedMethods", "getOpenAPI"];
@@ -172,19 +172,12 @@ pub struct ClientsQuery {
     instance: Option<String>,
 }
 
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// X-Road's XML `clientList` from the JSON form's members.
 fn client_list_xml(members: &[Value]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xrd:clientList xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" xmlns:id=\"http://x-road.eu/xsd/identifiers\">\n",
     );
-    let text = |v: &Value| xml(v.as_str().unwrap_or(""));
+    let text = |v: &Value| xml_escape(v.as_str().unwrap_or(""));
     for m in members {
         let id = &m["id"];
         out.push_str(&format!(

@@ -95,17 +95,9 @@ impl MessageLog {
             .log_size(&config.node)
             .await
             .map_err(|e| LogError(e.to_string()))?;
-        let edge = tree::edge_indexes(size);
-        let stored = store
-            .log_hashes(&config.node, &edge)
+        let hashes = tree::load(&store, &config.node, &tree::edge_indexes(size))
             .await
-            .map_err(|e| LogError(e.to_string()))?;
-        let mut hashes = MemoryHashes::default();
-        for (i, h) in edge.iter().zip(stored) {
-            let h = tree::from_hex(&h)
-                .ok_or_else(|| LogError(format!("stored hash {i} is not a hash")))?;
-            hashes.0.insert(*i, h);
-        }
+            .map_err(LogError)?;
         let signed = store
             .latest_checkpoint(&config.node)
             .await
@@ -283,21 +275,8 @@ impl Writer {
             .log_size(&self.config.node)
             .await
             .map_err(|e| e.to_string())?;
-        let edge = tree::edge_indexes(size);
-        let stored = self
-            .store
-            .log_hashes(&self.config.node, &edge)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut hashes = MemoryHashes::default();
-        for (i, h) in edge.iter().zip(stored) {
-            hashes.0.insert(
-                *i,
-                tree::from_hex(&h).ok_or_else(|| format!("stored hash {i} is malformed"))?,
-            );
-        }
+        self.hashes = tree::load(&self.store, &self.config.node, &tree::edge_indexes(size)).await?;
         self.size = size;
-        self.hashes = hashes;
         Ok(())
     }
 

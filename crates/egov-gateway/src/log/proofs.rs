@@ -52,18 +52,7 @@ async fn with_hashes<T>(
 ) -> Result<T, String> {
     let rec = Recorder::default();
     let _ = f(&rec);
-    let need = rec.take();
-    let got = store
-        .log_hashes(node, &need)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut mem = MemoryHashes::default();
-    for (i, h) in need.iter().zip(got) {
-        mem.0.insert(
-            *i,
-            tree::from_hex(&h).ok_or_else(|| format!("stored hash {i} is malformed"))?,
-        );
-    }
+    let mem = tree::load(store, node, &rec.take()).await?;
     f(&mem).map_err(|e| e.to_string())
 }
 

@@ -71,6 +71,24 @@ impl Recorder {
     }
 }
 
+/// The stored hashes at `indexes` of `node`'s tree, read from the store.
+pub async fn load(
+    store: &egov_store::Store,
+    node: &str,
+    indexes: &[u64],
+) -> Result<MemoryHashes, String> {
+    let stored = store
+        .log_hashes(node, indexes)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut mem = MemoryHashes::default();
+    for (i, h) in indexes.iter().zip(stored) {
+        let h = from_hex(&h).ok_or_else(|| format!("stored hash {i} is malformed"))?;
+        mem.0.insert(*i, h);
+    }
+    Ok(mem)
+}
+
 pub fn to_hex(h: &Hash) -> String {
     hex::encode(h.0)
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api::{ApiUser, forbidden, own_system, refusal};
+use super::certificates::NotIssued;
 use crate::AppState;
 use crate::accounts::ClientAddr;
 use crate::api::ApiError;
@@ -126,41 +127,15 @@ pub(crate) async fn issue(
             )
         }
         "certificate" => {
-            let ca = state.ca().ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::BadRequest,
-                    "this deployment has no certificate authority yet (egov ca init)",
-                )
-            })?;
-            let client = state
-                .store()
-                .client_id(system.id)
-                .await?
-                .ok_or_else(|| bad("unknown system"))?;
-            let name = state
-                .store()
-                .organization(system.org)
-                .await?
-                .and_then(|o| {
-                    o.name
-                        .get(state.languages().default_lang())
-                        .map(str::to_owned)
-                })
-                .unwrap_or_default();
-            let csr = body.csr.as_deref().map(str::trim).filter(|c| !c.is_empty());
-            if csr.is_some_and(|c| c.len() > 16 * 1024) {
-                return Err(bad("a signing request has at most 16 KiB"));
-            }
-            let issued = match csr {
-                Some(csr) => ca.issue_from_csr(csr, &client, &name, body.days),
-                None => ca.issue_with_new_key(&client, &name, body.days),
-            }
-            .map_err(|e| match e {
-                egov_core::ca::CaError::Signing(_) | egov_core::ca::CaError::BadFiles(_) => {
-                    ApiError::new(ErrorCode::Internal, e.to_string())
-                }
-                _ => bad(e.to_string()),
-            })?;
+            let lang = state.languages().default_lang();
+            let csr = body.csr.as_deref().unwrap_or("");
+            let (_, issued) = super::certificates::issue_for(&state, &system, csr, body.days, lang)
+                .await
+                .map_err(|e| match e {
+                    NotIssued::Refused(why) => bad(why),
+                    NotIssued::Failed(why) => ApiError::new(ErrorCode::Internal, why),
+                    NotIssued::Store(e) => e.into(),
+                })?;
             (
                 CredentialKind::Certificate,
                 None,

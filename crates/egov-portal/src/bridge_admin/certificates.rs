@@ -7,7 +7,7 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use egov_core::ca::{CaError, MAX_CLIENT_DAYS};
+use egov_core::ca::CaError;
 use egov_store::{Actor, CredentialKind, NewCredential, StoreError};
 use minijinja::context;
 
@@ -22,6 +22,70 @@ use crate::view;
 
 /// Largest certificate signing request accepted (a 4096-bit RSA request is about 1.7 KiB in PEM).
 const MAX_CSR_BYTES: usize = 16 * 1024;
+
+/// Why a certificate was not issued.
+pub(super) enum NotIssued {
+    /// The request, the validity or the deployment's state: say so to the administrator.
+    Refused(String),
+    /// A fault of the platform.
+    Failed(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for NotIssued {
+    fn from(e: StoreError) -> Self {
+        NotIssued::Store(e)
+    }
+}
+
+/// Issues a client certificate for `system` from a signing request (PEM), or with a generated key pair
+/// when `csr` is blank; its organization is named in `lang`. The pages and the JSON API both issue here.
+pub(super) async fn issue_for(
+    state: &AppState,
+    system: &egov_store::Subsystem,
+    csr: &str,
+    days: i64,
+    lang: egov_core::Lang,
+) -> Result<(egov_core::SubsystemId, egov_core::ca::Issued), NotIssued> {
+    let Some(ca) = state.ca() else {
+        return Err(NotIssued::Refused(
+            "this deployment has no certificate authority yet; the operator creates it with `egov ca init`"
+                .into(),
+        ));
+    };
+    if csr.len() > MAX_CSR_BYTES {
+        return Err(NotIssued::Refused(format!(
+            "a signing request has at most {} KiB",
+            MAX_CSR_BYTES / 1024
+        )));
+    }
+    let client = state
+        .store()
+        .client_id(system.id)
+        .await?
+        .ok_or_else(|| NotIssued::Refused("unknown system".into()))?;
+    let member_name = state
+        .store()
+        .organization(system.org)
+        .await?
+        .and_then(|o| view::text(&o.name, lang, state.languages()).map(|t| t.text))
+        .unwrap_or_default();
+    let csr = csr.trim();
+    let made = if csr.is_empty() {
+        ca.issue_with_new_key(&client, &member_name, days)
+    } else {
+        ca.issue_from_csr(csr, &client, &member_name, days)
+    };
+    match made {
+        Ok(issued) => Ok((client, issued)),
+        Err(e @ (CaError::BadRequest | CaError::BadValidity | CaError::UnsupportedKey)) => {
+            Err(NotIssued::Refused(e.to_string()))
+        }
+        Err(e @ (CaError::Signing(_) | CaError::BadFiles(_))) => {
+            Err(NotIssued::Failed(e.to_string()))
+        }
+    }
+}
 
 pub(crate) async fn issue(
     State(state): State<AppState>,
@@ -50,45 +114,16 @@ pub(crate) async fn issue(
             StatusCode::BAD_REQUEST,
         )
     };
-    let Some(ca) = state.ca() else {
-        return refuse(
-            "this deployment has no certificate authority yet; the operator creates it with `egov ca init`"
-                .into(),
-        )
-        .await;
-    };
-    let days: i64 = match field(&raw, "days").trim().parse() {
-        Ok(d) if (1..=MAX_CLIENT_DAYS).contains(&d) => d,
-        _ => return refuse(CaError::BadValidity.to_string()).await,
-    };
+    // An unreadable validity is refused by the CA like an impossible one.
+    let days: i64 = field(&raw, "days").trim().parse().unwrap_or(0);
     let label = field(&raw, "label");
-    let csr = field(&raw, "csr");
-    if csr.len() > MAX_CSR_BYTES {
-        return refuse(format!(
-            "a signing request has at most {} KiB",
-            MAX_CSR_BYTES / 1024
-        ))
-        .await;
-    }
-    let Some(client) = state.store().client_id(system.id).await? else {
-        return Err(PageError::new(ErrorCode::NotFound));
-    };
-    let org = state.store().organization(system.org).await?;
-    let member_name = org
-        .and_then(|o| view::text(&o.name, chrome.lang, state.languages()).map(|t| t.text))
-        .unwrap_or_default();
-    let made = if csr.trim().is_empty() {
-        ca.issue_with_new_key(&client, &member_name, days)
-    } else {
-        ca.issue_from_csr(csr.trim(), &client, &member_name, days)
-    };
-    let issued = match made {
-        Ok(i) => i,
-        Err(e @ (CaError::BadRequest | CaError::BadValidity | CaError::UnsupportedKey)) => {
-            return refuse(e.to_string()).await;
-        }
-        Err(e) => return Err(PageError::internal(e)),
-    };
+    let (client, issued) =
+        match issue_for(&state, &system, &field(&raw, "csr"), days, chrome.lang).await {
+            Ok(made) => made,
+            Err(NotIssued::Refused(why)) => return refuse(why).await,
+            Err(NotIssued::Failed(e)) => return Err(PageError::internal(e)),
+            Err(NotIssued::Store(e)) => return Err(e.into()),
+        };
     let actor = Actor::user(user.user.id, addr.map(|a| a.to_string()));
     let recorded = state
         .store()
