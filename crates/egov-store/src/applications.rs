@@ -449,11 +449,12 @@ impl Store {
         })
     }
 
-    /// Revokes a live grant; `org` (the one revoking) must be the provider or the consumer.
+    /// Revokes a live grant for whichever of `orgs` (those the acting user administers) is its provider or
+    /// consumer.
     pub async fn revoke_grant(
         &self,
         id: i64,
-        org: OrgId,
+        orgs: &[OrgId],
         by: UserId,
         actor: &Actor,
     ) -> Result<Grant> {
@@ -467,11 +468,13 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("service {}", grant.service)))?;
         let provider = org_of_subsystem(self, service.subsystem).await?;
         let consumer = org_of_subsystem(self, grant.consumer).await?;
-        if org != provider && org != consumer {
-            return Err(StoreError::Refused(
-                "only the provider or the consumer revokes a grant".into(),
-            ));
-        }
+        let org = orgs
+            .iter()
+            .copied()
+            .find(|o| *o == provider || *o == consumer)
+            .ok_or_else(|| {
+                StoreError::Refused("only the provider or the consumer revokes a grant".into())
+            })?;
         let now = Millis::now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

@@ -202,23 +202,23 @@ impl Store {
         })
     }
 
-    /// Revokes a credential of one of `org`'s subsystems.
+    /// Revokes a credential of a subsystem of one of `orgs` (those the acting user administers).
     pub async fn revoke_credential(
         &self,
         id: i64,
-        org: OrgId,
+        orgs: &[OrgId],
         actor: &Actor,
     ) -> Result<Credential> {
-        let mine = self
-            .credentials(Some(org))
+        let refused = || {
+            StoreError::Refused("only the subsystem's organization revokes its credentials".into())
+        };
+        let mine = self.credential(id).await?.ok_or_else(refused)?;
+        let org = self
+            .subsystem_by_id(mine.subsystem)
             .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| {
-                StoreError::Refused(
-                    "only the subsystem's organization revokes its credentials".into(),
-                )
-            })?;
+            .map(|s| s.org)
+            .filter(|o| orgs.contains(o))
+            .ok_or_else(refused)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")

@@ -221,18 +221,23 @@ async fn an_application_becomes_a_grant_and_is_revoked(store: &Store) {
     // Revoked by the provider: no longer live, and the consumer may apply again.
     assert!(matches!(
         store
-            .revoke_grant(g.id, w.other, w.admin, &Actor::Cli)
+            .revoke_grant(g.id, &[w.other], w.admin, &Actor::Cli)
             .await,
         Err(StoreError::Refused(_))
     ));
     let revoked = store
-        .revoke_grant(g.id, w.provider, w.decider, &Actor::user(w.decider, None))
+        .revoke_grant(
+            g.id,
+            &[w.provider],
+            w.decider,
+            &Actor::user(w.decider, None),
+        )
         .await
         .unwrap();
     assert!(!revoked.is_live(Millis::now()));
     assert!(matches!(
         store
-            .revoke_grant(g.id, w.provider, w.decider, &Actor::Cli)
+            .revoke_grant(g.id, &[w.provider], w.decider, &Actor::Cli)
             .await,
         Err(StoreError::Conflict(_))
     ));

@@ -280,7 +280,7 @@ async fn calls_are_authorized_forwarded_refused_and_logged(backend: Backend) {
         .unwrap()
         .org;
     app.store
-        .revoke_grant(s.grant, tax_org, egov_core::UserId(1), &Actor::System)
+        .revoke_grant(s.grant, &[tax_org], egov_core::UserId(1), &Actor::System)
         .await
         .unwrap();
     let (st, body, tries) = until_refused(&app, &format!("{}/echo/a", s.echo), &auth).await;

@@ -94,7 +94,7 @@ async fn two_nodes_share_grants_and_keep_their_own_logs() {
     a.store
         .revoke_grant(
             s.grant,
-            tax.org,
+            &[tax.org],
             egov_core::UserId(1),
             &egov_store::Actor::System,
         )

@@ -124,7 +124,7 @@ async fn a_ca_issued_client_certificate_authenticates_its_subsystem() {
     );
     // Revoked: refused at the next call.
     app.store
-        .revoke_credential(cred.id, system.org, &Actor::System)
+        .revoke_credential(cred.id, &[system.org], &Actor::System)
         .await
         .unwrap();
     // Within a second (answers are remembered for a quarter of one), the next call is refused.

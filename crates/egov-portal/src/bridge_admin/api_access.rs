@@ -391,18 +391,14 @@ pub(crate) async fn revoke_grant(
     Path(id): Path<i64>,
     ClientAddr(addr): ClientAddr,
 ) -> Result<StatusCode, ApiError> {
-    let mut last = Err(forbidden("that grant"));
-    for org in user.orgs() {
-        match state
-            .store()
-            .revoke_grant(id, org, user.0.user.id, &user.actor(addr))
-            .await
-        {
-            Ok(_) => return Ok(StatusCode::NO_CONTENT),
-            Err(egov_store::StoreError::Refused(_)) => continue,
-            Err(e @ egov_store::StoreError::Conflict(_)) => last = Err(refusal(e)),
-            Err(e) => return Err(e.into()),
-        }
+    match state
+        .store()
+        .revoke_grant(id, &user.orgs(), user.0.user.id, &user.actor(addr))
+        .await
+    {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(egov_store::StoreError::Refused(_)) => Err(forbidden("that grant")),
+        Err(e @ egov_store::StoreError::Conflict(_)) => Err(refusal(e)),
+        Err(e) => Err(e.into()),
     }
-    last
 }

@@ -184,18 +184,14 @@ pub(crate) async fn revoke_credential(
     Path(id): Path<i64>,
     ClientAddr(addr): ClientAddr,
 ) -> Result<StatusCode, ApiError> {
-    let mut last = Err(forbidden("that credential"));
-    for org in user.orgs() {
-        match state
-            .store()
-            .revoke_credential(id, org, &user.actor(addr))
-            .await
-        {
-            Ok(_) => return Ok(StatusCode::NO_CONTENT),
-            Err(egov_store::StoreError::Refused(_)) => continue,
-            Err(e @ egov_store::StoreError::Conflict(_)) => last = Err(refusal(e)),
-            Err(e) => return Err(e.into()),
-        }
+    match state
+        .store()
+        .revoke_credential(id, &user.orgs(), &user.actor(addr))
+        .await
+    {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(egov_store::StoreError::Refused(_)) => Err(forbidden("that credential")),
+        Err(e @ egov_store::StoreError::Conflict(_)) => Err(refusal(e)),
+        Err(e) => Err(e.into()),
     }
-    last
 }

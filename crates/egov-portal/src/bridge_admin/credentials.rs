@@ -198,13 +198,14 @@ pub(crate) async fn revoke(
         .parse()
         .map_err(|_| PageError::new(ErrorCode::NotFound))?;
     let actor = Actor::user(user.user.id, addr.map(|a| a.to_string()));
-    for org in admin_orgs(&user) {
-        match state.store().revoke_credential(id, org, &actor).await {
-            Ok(_) => return Ok(Redirect::to("/admin/bridge/credentials").into_response()),
-            Err(StoreError::Refused(_)) => continue,
-            Err(StoreError::Conflict(_)) => return Err(PageError::new(ErrorCode::BadRequest)),
-            Err(e) => return Err(e.into()),
-        }
+    match state
+        .store()
+        .revoke_credential(id, &admin_orgs(&user), &actor)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/bridge/credentials").into_response()),
+        Err(StoreError::Refused(_)) => Err(PageError::new(ErrorCode::Forbidden)),
+        Err(StoreError::Conflict(_)) => Err(PageError::new(ErrorCode::BadRequest)),
+        Err(e) => Err(e.into()),
     }
-    Err(PageError::new(ErrorCode::Forbidden))
 }

@@ -308,19 +308,19 @@ pub(crate) async fn revoke(
         .parse()
         .map_err(|_| PageError::new(ErrorCode::NotFound))?;
     let actor = Actor::user(user.user.id, addr.map(|a| a.to_string()));
-    let mut last = Err(PageError::new(ErrorCode::Forbidden));
-    // The user revokes for whichever of their organizations is a party.
-    for org in admin_orgs(&user) {
-        match state
-            .store()
-            .revoke_grant(id, org, user.user.id, &actor)
-            .await
-        {
-            Ok(_) => return Ok(Redirect::to("/admin/bridge/grants").into_response()),
-            Err(StoreError::Refused(_)) => continue,
-            Err(StoreError::Conflict(_)) => last = Err(PageError::new(ErrorCode::BadRequest)),
-            Err(e) => return Err(e.into()),
-        }
+    let mine = admin_orgs(&user);
+    if mine.is_empty() {
+        return Err(PageError::new(ErrorCode::Forbidden));
     }
-    last
+    // The user revokes for whichever of their organizations is a party.
+    match state
+        .store()
+        .revoke_grant(id, &mine, user.user.id, &actor)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/bridge/grants").into_response()),
+        Err(StoreError::Refused(_)) => Err(PageError::new(ErrorCode::Forbidden)),
+        Err(StoreError::Conflict(_)) => Err(PageError::new(ErrorCode::BadRequest)),
+        Err(e) => Err(e.into()),
+    }
 }
