@@ -71,6 +71,19 @@ closed_set!(
     }
 );
 
+closed_set!(
+    /// Where an item's newest revision stands: written (`draft`), waiting for a reviewer (`in-review`),
+    /// approved to go live at a set time (`scheduled`), live (`published`), or withdrawn for good
+    /// (`archived`). An item can be live while a newer revision is still a draft or in review.
+    Workflow, "workflow state" {
+        Draft => "draft",
+        InReview => "in-review",
+        Scheduled => "scheduled",
+        Published => "published",
+        Archived => "archived",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

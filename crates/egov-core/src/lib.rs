@@ -23,7 +23,7 @@ pub mod xroad;
 
 pub use appeal::AppealNumber;
 pub use content::{
-    AppealStatus, ApplicationStatus, ContentKind, Environment, ServiceStatus, Status,
+    AppealStatus, ApplicationStatus, ContentKind, Environment, ServiceStatus, Status, Workflow,
 };
 pub use grants::EndpointPattern;
 pub use ids::{Email, FileName, ItemSlug, LegalId, MemberClass, OrgId, Slug, UserId};

@@ -372,3 +372,136 @@ gw-search-button = Search
 gw-time = Time (UTC)
 gw-status = Status
 gw-nothing-found = No call matches.
+
+## CMS
+cms-content = Content
+cms-media = Media library
+cms-users = People
+cms-freshness = Site freshness
+cms-new-item = New item
+cms-filter = Filter
+cms-agency = Agency
+cms-kind = Kind
+cms-state = State
+cms-all = All
+cms-all-current = All but archived
+cms-missing-lang = Lacking language
+cms-missing-langs = Missing languages
+cms-show = Show
+cms-items-count = { $count ->
+    [one] One item
+   *[other] { $count } items
+}
+cms-title = Title
+cms-summary = Summary
+cms-body = Text
+cms-updated = Changed
+cms-none = Nothing here yet.
+cms-live = on the site
+cms-kind-news = News
+cms-kind-document = Legal document
+cms-kind-page = Page
+cms-kind-leader = Leader
+cms-kind-unit = Unit
+cms-kind-vacancy = Vacancy
+cms-kind-event = Event
+cms-kind-service = Service link
+cms-wf-draft = Draft
+cms-wf-in-review = In review
+cms-wf-scheduled = Scheduled
+cms-wf-published = Published
+cms-wf-archived = Archived
+cms-subtype = Subtype
+cms-subtype-hint = Optional, such as press-release or order: lowercase letters, digits and hyphens.
+cms-date = Date
+cms-slug = Address
+cms-slug-hint = The last part of the page's address: lowercase Latin letters, digits and hyphens, such as visa-rules-2026. It cannot change later.
+cms-toolbar = Formatting
+cms-tb-bold = Bold
+cms-tb-italic = Italic
+cms-tb-heading = Heading
+cms-tb-list = List
+cms-tb-link = Link
+cms-tb-table = Table
+cms-preview = Preview
+cms-markdown-hint = Write plain text; a blank line starts a new paragraph. **Bold**, _italic_, ## heading, - list item, [link](https://…) and tables with | work; the preview shows the result as it will be published.
+cms-note = Note on this change
+cms-create = Create draft
+cms-edit = Edit
+cms-live-revision = revision { $n } on the site
+cms-head-revision = newest revision { $n }
+cms-scheduled-for = goes live at { $at }
+cms-sent-back = Sent back by the reviewer:
+cms-item-tools = Item tools
+cms-history = History
+cms-translate = Translations
+cms-view-public = View on the site
+cms-workflow = Workflow
+cms-submit = Send to review
+cms-publish-at = Publish at (optional)
+cms-publish-at-hint = Leave empty to publish now. Times are in UTC.
+cms-approve = Approve and publish
+cms-comment = What should change
+cms-send-back = Send back
+cms-unpublish = Take off the site
+cms-archive = Archive
+cms-insert-image = Insert an image from the library
+cms-insert = Insert
+cms-save-draft = Save draft
+cms-save-submit = Save and send to review
+cms-compare-from = Compare revision
+cms-compare-to = with revision
+cms-compare = Compare
+cms-revisions = { $count ->
+    [one] One revision
+   *[other] { $count } revisions
+}
+cms-when = When
+cms-who = Who
+cms-actions = Actions
+cms-changes = Changes
+cms-restore = Restore
+cms-revision-n = revision { $n }
+cms-diff-legend = Legend:
+cms-removed = removed
+cms-added = added
+cms-field-title = Title
+cms-field-summary = Summary
+cms-field-body = Text
+cms-field-date = Date
+cms-no-changes = The two revisions are the same.
+cms-from-lang = From
+cms-to-lang = Into
+cms-save-translation = Save translation
+cms-upload = Upload
+cms-file = File
+cms-file-hint = Images (PNG, JPEG, GIF, WebP) or documents (PDF, OpenDocument, Word), up to { $mib } MiB. The type is checked from the file's content.
+cms-alt = Alt text
+cms-alt-hint = Required for images: what the image shows, for readers who cannot see it. Give it in as many languages as you can.
+cms-library = Files
+cms-people = { $count ->
+    [one] One person
+   *[other] { $count } people
+}
+cms-name = Name
+cms-email = E-mail
+cms-roles = Roles
+cms-role = Role
+cms-remove-role = Remove role
+cms-add-person = Give someone a role
+cms-name-hint = Needed only for a new account.
+cms-give-role = Give role
+cms-user-role-given = { $email } now has the role.
+cms-user-created = Account { $email } created. Its one-time password is { $password } — pass it on privately; it is not shown again.
+cms-freshness-rule = An agency is flagged when its newest news is older than { $news } day(s), or its other sections have not changed for { $sections } working day(s).
+cms-stale-count = { $count ->
+    [one] One agency needs attention
+   *[other] { $count } agencies need attention
+}
+cms-last-news = Newest news
+cms-last-other = Other sections changed
+cms-stale = Stale
+cms-never = never
+cms-from-date = From
+cms-to-date = To
+cms-older = Older entries

@@ -376,3 +376,144 @@ gw-time = Время (UTC)
 gw-status = Статус
 gw-nothing-found = Подходящих вызовов не найдено.
 gw-monitoring = Мониторинг шлюза
+
+## CMS
+cms-content = Материалы
+cms-media = Медиатека
+cms-users = Пользователи
+cms-freshness = Актуальность сайтов
+cms-new-item = Новый материал
+cms-filter = Фильтр
+cms-agency = Ведомство
+cms-kind = Тип
+cms-state = Статус
+cms-all = Все
+cms-all-current = Все, кроме архивных
+cms-missing-lang = Без перевода на язык
+cms-missing-langs = Нет перевода на языки
+cms-show = Показать
+cms-items-count = { $count ->
+    [one] { $count } материал
+    [few] { $count } материала
+    [many] { $count } материалов
+   *[other] { $count } материала
+}
+cms-title = Заголовок
+cms-summary = Краткое содержание
+cms-body = Текст
+cms-updated = Изменено
+cms-none = Здесь пока ничего нет.
+cms-live = на сайте
+cms-kind-news = Новость
+cms-kind-document = Правовой документ
+cms-kind-page = Страница
+cms-kind-leader = Руководитель
+cms-kind-unit = Подразделение
+cms-kind-vacancy = Вакансия
+cms-kind-event = Мероприятие
+cms-kind-service = Ссылка на услугу
+cms-wf-draft = Черновик
+cms-wf-in-review = На рассмотрении
+cms-wf-scheduled = Запланировано
+cms-wf-published = Опубликовано
+cms-wf-archived = В архиве
+cms-subtype = Подтип
+cms-subtype-hint = Необязательно, например press-release или order: строчные латинские буквы, цифры и дефисы.
+cms-date = Дата
+cms-slug = Адрес
+cms-slug-hint = Последняя часть адреса страницы: строчные латинские буквы, цифры и дефисы, например visa-rules-2026. Впоследствии изменить её нельзя.
+cms-toolbar = Форматирование
+cms-tb-bold = Жирный
+cms-tb-italic = Курсив
+cms-tb-heading = Заголовок
+cms-tb-list = Список
+cms-tb-link = Ссылка
+cms-tb-table = Таблица
+cms-preview = Предварительный просмотр
+cms-markdown-hint = Пишите обычным текстом; пустая строка начинает новый абзац. Поддерживаются **Жирный**, _курсив_, ## заголовок, - пункт списка, [ссылка](https://…) и таблицы с |; в предварительном просмотре текст показан так, как он будет опубликован.
+cms-note = Комментарий к изменению
+cms-create = Создать черновик
+cms-edit = Редактирование
+cms-live-revision = на сайте версия { $n }
+cms-head-revision = последняя версия { $n }
+cms-scheduled-for = будет опубликовано { $at }
+cms-sent-back = Возвращено рецензентом:
+cms-item-tools = Действия с материалом
+cms-history = История изменений
+cms-translate = Переводы
+cms-view-public = Открыть на сайте
+cms-workflow = Согласование и публикация
+cms-submit = Отправить на рассмотрение
+cms-publish-at = Дата и время публикации (необязательно)
+cms-publish-at-hint = Оставьте поле пустым, чтобы опубликовать сразу. Время указывается в UTC.
+cms-approve = Одобрить и опубликовать
+cms-comment = Что нужно изменить
+cms-send-back = Вернуть на доработку
+cms-unpublish = Снять с публикации
+cms-archive = Перенести в архив
+cms-insert-image = Вставить изображение из медиатеки
+cms-insert = Вставить
+cms-save-draft = Сохранить черновик
+cms-save-submit = Сохранить и отправить на рассмотрение
+cms-compare-from = Сравнить версию
+cms-compare-to = с версией
+cms-compare = Сравнить
+cms-revisions = { $count ->
+    [one] { $count } версия
+    [few] { $count } версии
+    [many] { $count } версий
+   *[other] { $count } версии
+}
+cms-when = Когда
+cms-who = Кто
+cms-actions = Действия
+cms-changes = Изменения
+cms-restore = Восстановить
+cms-revision-n = версия { $n }
+cms-diff-legend = Обозначения:
+cms-removed = удалено
+cms-added = добавлено
+cms-field-title = Заголовок
+cms-field-summary = Краткое содержание
+cms-field-body = Текст
+cms-field-date = Дата
+cms-no-changes = Эти две версии совпадают.
+cms-from-lang = С языка
+cms-to-lang = На язык
+cms-save-translation = Сохранить перевод
+cms-upload = Загрузить
+cms-file = Файл
+cms-file-hint = Изображения (PNG, JPEG, GIF, WebP) или документы (PDF, OpenDocument, Word) размером до { $mib } MiB. Тип файла определяется по его содержимому.
+cms-alt = Альтернативный текст
+cms-alt-hint = Обязателен для изображений: опишите, что на нём изображено, для читателей, которые не могут его увидеть. Укажите описание на возможно большем числе языков.
+cms-library = Файлы
+cms-people = { $count ->
+    [one] { $count } пользователь
+    [few] { $count } пользователя
+    [many] { $count } пользователей
+   *[other] { $count } пользователя
+}
+cms-name = Имя
+cms-email = Электронная почта
+cms-roles = Роли
+cms-role = Роль
+cms-remove-role = Снять роль
+cms-add-person = Назначить роль пользователю
+cms-name-hint = Требуется только для новой учётной записи.
+cms-give-role = Назначить роль
+cms-user-role-given = Пользователю { $email } назначена роль.
+cms-user-created = Учётная запись { $email } создана. Одноразовый пароль: { $password } — передайте его владельцу конфиденциально; повторно он показан не будет.
+cms-freshness-rule = Ведомство отмечается, если его последняя новость старше { $news } дн. или остальные разделы не изменялись дольше { $sections } рабочих дн.
+cms-stale-count = { $count ->
+    [one] { $count } ведомство требует внимания
+    [few] { $count } ведомства требуют внимания
+    [many] { $count } ведомств требуют внимания
+   *[other] { $count } ведомства требуют внимания
+}
+cms-last-news = Последняя новость
+cms-last-other = Изменения в других разделах
+cms-stale = Устарело
+cms-never = никогда
+cms-from-date = Дата начала
+cms-to-date = Дата окончания
+cms-older = Более ранние записи

@@ -9,11 +9,13 @@
 
 pub mod accounts;
 mod admin;
+mod admin_routes;
 pub mod api;
 mod appeals;
 pub mod assistant;
 pub mod bridge_admin;
 pub mod cache;
+pub mod cms;
 mod documents;
 pub mod errors;
 mod feeds;
@@ -45,6 +47,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts::LoginThrottle;
+pub use crate::admin_routes::{AdminRoute, Guard, admin_routes};
 use crate::errors::{ErrorCode, PageError, PendingError};
 use crate::i18n::Messages;
 
@@ -68,6 +71,10 @@ pub struct PortalConfig {
     pub metrics_token: Option<String>,
     /// Appeals to agencies accepted per hour from one address.
     pub appeals_per_hour: NonZeroU32,
+    /// The freshness board flags an agency whose newest news is older than this many days…
+    pub fresh_news_days: u32,
+    /// …or whose other sections have not changed for this many working days.
+    pub fresh_section_working_days: u32,
 }
 
 impl Default for PortalConfig {
@@ -81,6 +88,8 @@ impl Default for PortalConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             metrics_token: None,
             appeals_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            fresh_news_days: 1,
+            fresh_section_working_days: 3,
         }
     }
 }
@@ -358,70 +367,11 @@ pub fn router(state: AppState) -> Router {
             get(accounts::login_page).post(accounts::login_submit),
         )
         .route("/logout", post(accounts::logout))
-        .route("/admin", get(admin::dashboard))
-        .route("/admin/audit", get(admin::audit_log))
-        .route(
-            "/admin/bridge/applications",
-            get(bridge_admin::applications),
-        )
-        .route(
-            "/admin/bridge/applications/{id}",
-            get(bridge_admin::application),
-        )
-        .route(
-            "/admin/bridge/applications/{id}/comment",
-            post(bridge_admin::comment),
-        )
-        .route(
-            "/admin/bridge/applications/{id}/decide",
-            post(bridge_admin::decide),
-        )
-        .route(
-            "/admin/bridge/apply/{passport}",
-            get(bridge_admin::apply_page).post(bridge_admin::apply_submit),
-        )
-        .route("/admin/bridge/grants", get(bridge_admin::grants))
-        .route(
-            "/admin/bridge/credentials",
-            get(bridge_admin::credentials).post(bridge_admin::issue_credential),
-        )
-        .route(
-            "/admin/bridge/systems",
-            get(bridge_admin::systems).post(bridge_admin::add_system),
-        )
-        // A service arrives with its OpenAPI document (up to 1 MiB, more once form-encoded).
-        .route(
-            "/admin/bridge/services",
-            post(bridge_admin::add_service).layer(DefaultBodyLimit::max(OPENAPI_FORM_BYTES)),
-        )
-        .route("/admin/bridge/monitoring", get(bridge_admin::monitoring))
-        .route(
-            "/admin/bridge/services/{passport}/{status}",
-            post(bridge_admin::set_service_status),
-        )
-        .route(
-            "/admin/bridge/certificates",
-            post(bridge_admin::issue_certificate),
-        )
-        .route(
-            "/admin/bridge/credentials/{id}/certificate",
-            get(bridge_admin::download_certificate),
-        )
-        .route(
-            "/admin/bridge/credentials/{id}/revoke",
-            post(bridge_admin::revoke_credential),
-        )
-        .route(
-            "/admin/bridge/grants/{id}/revoke",
-            post(bridge_admin::revoke),
-        )
-        .route("/admin/appeals", get(appeals::list))
-        .route(
-            "/admin/appeals/{id}",
-            get(appeals::show).post(appeals::answer),
-        )
+        .merge(admin_routes::router())
+        .route("/media/{sha}/{file}", get(cms::media::serve))
         .route("/assets/assistant.js", get(assistant_js))
         .route("/assets/upload.js", get(upload_js))
+        .route("/assets/editor.js", get(editor_js))
         .route("/assets/site.css", get(site_css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -494,11 +444,12 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
 }
 
 /// Largest body of a service registration: a 1 MiB OpenAPI document, percent- or JSON-encoded.
-const OPENAPI_FORM_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const OPENAPI_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 const SITE_CSS: &str = include_str!("../assets/site.css");
 const ASSISTANT_JS: &str = include_str!("../assets/assistant.js");
 const UPLOAD_JS: &str = include_str!("../assets/upload.js");
+const EDITOR_JS: &str = include_str!("../assets/editor.js");
 
 async fn assistant_js() -> Response {
     script(ASSISTANT_JS)
@@ -506,6 +457,10 @@ async fn assistant_js() -> Response {
 
 async fn upload_js() -> Response {
     script(UPLOAD_JS)
+}
+
+async fn editor_js() -> Response {
+    script(EDITOR_JS)
 }
 
 fn script(body: &'static str) -> Response {

@@ -101,6 +101,34 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("document.html", include_str!("../templates/document.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("cms_list.html", include_str!("../templates/cms_list.html")),
+    (
+        "_cms_fields.html",
+        include_str!("../templates/_cms_fields.html"),
+    ),
+    ("cms_new.html", include_str!("../templates/cms_new.html")),
+    ("cms_edit.html", include_str!("../templates/cms_edit.html")),
+    (
+        "cms_history.html",
+        include_str!("../templates/cms_history.html"),
+    ),
+    ("cms_diff.html", include_str!("../templates/cms_diff.html")),
+    (
+        "cms_translate.html",
+        include_str!("../templates/cms_translate.html"),
+    ),
+    (
+        "cms_media.html",
+        include_str!("../templates/cms_media.html"),
+    ),
+    (
+        "cms_users.html",
+        include_str!("../templates/cms_users.html"),
+    ),
+    (
+        "cms_freshness.html",
+        include_str!("../templates/cms_freshness.html"),
+    ),
 ];
 
 pub(crate) fn environment(

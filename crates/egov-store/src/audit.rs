@@ -120,14 +120,33 @@ impl Store {
 
     /// The newest entries first; `org` narrows to one organization's entries.
     pub async fn audit_entries(&self, org: Option<OrgId>, limit: u32) -> Result<Vec<AuditEntry>> {
-        let limit = i64::from(limit.clamp(1, 1000));
+        self.search_audit(&AuditQuery {
+            org,
+            limit,
+            ..AuditQuery::default()
+        })
+        .await
+    }
+
+    /// Entries matching every given filter, newest first; page on with `before` (the last id seen).
+    pub async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let limit = i64::from(q.limit.clamp(1, 1000));
+        let actor = q.actor.as_deref().map(|a| format!("%{}%", like_escape(a)));
+        let action = q.action.as_deref().map(|a| format!("{}%", like_escape(a)));
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, at, actor, action, subject, org_id, before, after, ip FROM audit_log \
-                 WHERE ($1 IS NULL OR org_id = $1) ORDER BY id DESC LIMIT $2",
+                 WHERE ($1 IS NULL OR org_id = $1) AND ($3 IS NULL OR actor LIKE $3 ESCAPE '\\') \
+                 AND ($4 IS NULL OR action LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR at >= $5) \
+                 AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $2",
             )
-            .bind(org.map(|o| o.0))
+            .bind(q.org.map(|o| o.0))
             .bind(limit)
+            .bind(actor)
+            .bind(action)
+            .bind(q.from.map(|t| t.0))
+            .bind(q.to.map(|t| t.0))
+            .bind(q.before)
             .fetch_all(pool)
             .await?;
             rows.iter()
@@ -149,4 +168,26 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// `%`, `_` and the escape character itself, taken literally in a `LIKE` pattern.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Filters of the audit log's search; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub org: Option<OrgId>,
+    /// Part of the actor's label (`user:12`, `cli`, `system`).
+    pub actor: Option<String>,
+    /// The start of the action (`content.`, `role.grant`).
+    pub action: Option<String>,
+    pub from: Option<Millis>,
+    pub to: Option<Millis>,
+    /// Only entries older than this id (the next page).
+    pub before: Option<i64>,
+    pub limit: u32,
 }

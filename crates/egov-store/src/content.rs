@@ -97,7 +97,7 @@ pub struct NewAttachment {
 /// The largest attachment the store accepts.
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 
-const COLUMNS: &str = "id, org_id, kind, slug, subtype, status, date, position, title, summary, body, meta, published_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, org_id, kind, slug, subtype, status, date, position, title, summary, body, meta, published_at, updated_at";
 
 macro_rules! item_from_row {
     ($r:expr) => {{
@@ -121,6 +121,7 @@ macro_rules! item_from_row {
         })
     }};
 }
+pub(crate) use item_from_row;
 
 impl Store {
     /// Creates an item, or replaces the one with the same organization, kind and slug. Audited.

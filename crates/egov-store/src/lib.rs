@@ -12,11 +12,13 @@
 pub mod appeals;
 pub mod applications;
 pub mod audit;
+pub mod cms;
 pub mod content;
 pub mod credentials;
 pub mod deployment;
 pub mod gateway_log;
 pub mod grants;
+pub mod media;
 mod migrations;
 pub mod organizations;
 pub mod registry;
@@ -24,8 +26,9 @@ pub mod registry;
 pub mod testing;
 pub mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -35,11 +38,13 @@ use sqlx::sqlite::{
 
 pub use appeals::{Appeal, NewAppeal};
 pub use applications::{Application, Comment, Decision, Grant, NewApplication, Notification};
-pub use audit::{Actor, AuditEntry};
+pub use audit::{Actor, AuditEntry, AuditQuery};
+pub use cms::{Author, Draft, EditorialItem, Freshness, Revision};
 pub use content::{AttachmentInfo, ContentItem, ContentQuery, NewAttachment, NewContent};
 pub use credentials::{Credential, CredentialKind, NewCredential};
 pub use deployment::Deployment;
 pub use gateway_log::{LogLeaf, LogQuery, StoredCheckpoint};
+pub use media::{Media, NewMedia};
 pub use organizations::{NewOrganization, Organization};
 pub use registry::{Endpoint, NewService, Service, Subsystem};
 pub use users::{NewUser, Session, User, UserRole};
@@ -61,6 +66,9 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The media folder could not be read or written.
+    #[error("media files: {0}")]
+    Io(String),
     #[error("unsupported database URL: {0} (use sqlite:PATH or postgres://...)")]
     UnsupportedUrl(String),
 }
@@ -91,6 +99,7 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    media_dir: Option<Arc<PathBuf>>,
 }
 
 /// Which backend a store runs on.
@@ -139,6 +148,7 @@ impl Store {
             .await?;
         Ok(Store {
             backend: Backend::Sqlite(pool),
+            media_dir: None,
         })
     }
 
@@ -152,6 +162,7 @@ impl Store {
             .await?;
         Ok(Store {
             backend: Backend::Postgres(pool),
+            media_dir: None,
         })
     }
 
@@ -164,6 +175,16 @@ impl Store {
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
+    }
+
+    /// Keeps media files in `dir` (created when needed) instead of in the database.
+    pub fn with_media_dir(mut self, dir: PathBuf) -> Self {
+        self.media_dir = Some(Arc::new(dir));
+        self
+    }
+
+    pub(crate) fn media_dir(&self) -> Option<&Path> {
+        self.media_dir.as_deref().map(PathBuf::as_path)
     }
 
     pub fn kind(&self) -> BackendKind {

@@ -63,6 +63,10 @@ pub struct RawPortal {
     pub max_form_bytes: Option<usize>,
     pub metrics_token: Option<String>,
     pub appeals_per_hour: Option<u32>,
+    /// The freshness board flags agencies whose newest news is older than this many days.
+    pub fresh_news_days: Option<u32>,
+    /// …or whose other sections have not changed for this many working days.
+    pub fresh_section_working_days: Option<u32>,
 }
 
 /// How logs are written.
@@ -279,6 +283,13 @@ impl RawConfig {
                     .ok_or_else(|| anyhow::anyhow!("key `portal.{key}`: {n} is outside 1..=10000")),
             }
         };
+        let days = |key: &str, v: Option<u32>, d: u32| -> anyhow::Result<u32> {
+            match v {
+                None => Ok(d),
+                Some(n) if (1..=365).contains(&n) => Ok(n),
+                Some(n) => bail!("key `portal.{key}`: {n} is outside 1..=365"),
+            }
+        };
         let max_form_bytes = p.max_form_bytes.unwrap_or(defaults.max_form_bytes);
         if !(1024..=16 * 1024 * 1024).contains(&max_form_bytes) {
             bail!("key `portal.max_form_bytes`: {max_form_bytes} is outside 1024..=16777216");
@@ -329,6 +340,16 @@ impl RawConfig {
                 "appeals_per_hour",
                 p.appeals_per_hour,
                 defaults.appeals_per_hour,
+            )?,
+            fresh_news_days: days(
+                "fresh_news_days",
+                p.fresh_news_days,
+                defaults.fresh_news_days,
+            )?,
+            fresh_section_working_days: days(
+                "fresh_section_working_days",
+                p.fresh_section_working_days,
+                defaults.fresh_section_working_days,
             )?,
         };
         let gateway = self.gateway.validate(self.log, &portal.public_url)?;
@@ -481,6 +502,11 @@ impl Config {
             out.push_str("metrics_token = \"***\"\n");
         }
         out.push_str(&format!("appeals_per_hour = {}\n", p.appeals_per_hour));
+        out.push_str(&format!("fresh_news_days = {}\n", p.fresh_news_days));
+        out.push_str(&format!(
+            "fresh_section_working_days = {}\n",
+            p.fresh_section_working_days
+        ));
         out.push_str(&crate::asking::describe(&self.assistant));
         out.push_str(&crate::gatewaying::describe(&self.gateway));
         out
@@ -488,106 +514,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn validate(toml: &str) -> anyhow::Result<Config> {
-        RawConfig::from_toml(toml)?.validate(Path::new("/tmp/egov-data"))
-    }
-
-    #[test]
-    fn defaults_work_without_a_file() {
-        let c = validate("").unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(
-            c.database,
-            Database::Sqlite("/tmp/egov-data/egov.db".into())
-        );
-        assert_eq!(c.deployment.languages.default_lang(), Lang::TG);
-        assert!(!c.portal.secure_cookies);
-    }
-
-    #[test]
-    fn errors_name_the_key() {
-        let cases = [
-            ("lisen = \"x\"", "lisen"),
-            ("listen = \"nowhere\"", "`listen`"),
-            ("listen = 8080", "listen"),
-            ("database_url = \"mysql://x\"", "`database_url`"),
-            ("[tls]\ncert = \"c.pem\"", "`tls.key`"),
-            (
-                "[deployment]\nlanguages = [\"tg\", \"tajik\"]",
-                "`deployment.languages`",
-            ),
-            ("[deployment]\nlanguages = []", "`deployment.languages`"),
-            ("[deployment]\ninstance = \"tj\"", "`deployment.instance`"),
-            (
-                "[portal]\nsession_ttl_secs = 5",
-                "`portal.session_ttl_secs`",
-            ),
-            (
-                "[portal]\nlogin_attempts_per_account = 0",
-                "`portal.login_attempts_per_account`",
-            ),
-            ("[portal]\ncolour = 1", "colour"),
-            ("log_format = \"xml\"", "`log_format`"),
-            ("public_url = \"hukumat.tj\"", "`public_url`"),
-            (
-                "[portal]\nmetrics_token = \"short\"",
-                "`portal.metrics_token`",
-            ),
-        ];
-        for (toml, key) in cases {
-            let e = format!("{:#}", validate(toml).unwrap_err());
-            assert!(
-                e.contains(key),
-                "{toml:?} gave {e:?}, which does not name {key}"
-            );
-        }
-    }
-
-    #[test]
-    fn env_overrides_file_and_flags_override_env() {
-        let mut raw =
-            RawConfig::from_toml("listen = \"127.0.0.1:1\"\n[deployment]\ninstance = \"KZ\"")
-                .unwrap();
-        raw.apply_env([
-            ("EGOV_LISTEN", "127.0.0.1:2"),
-            ("EGOV_LANGUAGES", "kk, ru, en"),
-            ("EGOV_TEST_POSTGRES", "x"),
-            ("PATH", "/bin"),
-        ])
-        .unwrap();
-        raw.apply_overrides(&Overrides {
-            listen: Some("127.0.0.1:3".into()),
-            ..Default::default()
-        });
-        let c = raw.validate(Path::new("d")).unwrap();
-        assert_eq!(c.listen.port(), 3);
-        assert_eq!(c.deployment.instance, "KZ");
-        assert_eq!(c.deployment.country, "KZ");
-        assert_eq!(c.deployment.languages.default_lang(), Lang::KK);
-    }
-
-    #[test]
-    fn unknown_or_malformed_env_is_refused() {
-        let e = RawConfig::default()
-            .apply_env([("EGOV_LISTNE", "x")])
-            .unwrap_err();
-        assert!(e.to_string().contains("EGOV_LISTNE"));
-        let e = RawConfig::default()
-            .apply_env([("EGOV_SESSION_TTL_SECS", "soon")])
-            .unwrap_err();
-        assert!(format!("{e:#}").contains("EGOV_SESSION_TTL_SECS"));
-    }
-
-    #[test]
-    fn display_masks_secrets() {
-        let c = validate("database_url = \"postgres://egov:hunter2@db/egov\"").unwrap();
-        let shown = c.to_display_toml();
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("postgres://egov:***@db/egov"));
-        // What is printed is itself a valid configuration file.
-        assert!(RawConfig::from_toml(&shown).is_ok(), "{shown}");
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -25,17 +25,19 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
             config.data_dir.display()
         )
     })?;
-    match &config.database {
+    let store = match &config.database {
         Database::Sqlite(path) => Store::open_sqlite(path)
             .await
-            .with_context(|| format!("cannot open the SQLite database {}", path.display())),
+            .with_context(|| format!("cannot open the SQLite database {}", path.display()))?,
         Database::Postgres(url) => Store::open_postgres(url).await.with_context(|| {
             format!(
                 "cannot connect to PostgreSQL at {}",
                 egov_store::redact_url(url)
             )
-        }),
-    }
+        })?,
+    };
+    // The media library's files live in the data folder (on several nodes: a shared folder there).
+    Ok(store.with_media_dir(config.data_dir.join("media")))
 }
 
 /// Opens and migrates the store, leaving the recorded deployment as it is (for one-shot commands, which
@@ -161,6 +163,23 @@ pub async fn run(
     .await?;
     let router = router.merge(egov_gateway::router(gateway));
     state.page_cache().set_version(start_version);
+    // Scheduled items go live on time, and those whose time passed while no node ran go live at start.
+    let schedule_store = store.clone();
+    let schedule = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match schedule_store
+                .publish_due(egov_core::clock::Millis::now())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(items = n, "scheduled items published"),
+                Err(e) => tracing::warn!(error = %e, "could not publish scheduled items"),
+            }
+        }
+    });
     let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -214,6 +233,7 @@ pub async fn run(
     );
     let result = server::serve(listener, router, tls, shutdown).await;
     upkeep.abort();
+    schedule.abort();
     freshness.abort();
     store.close().await;
     tracing::info!("stopped");

@@ -147,6 +147,13 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
         "writes for the Tax Committee; cannot touch other agencies",
     ),
     (
+        "reviewer@tax.tj",
+        "Tax Committee Reviewer",
+        Role::Reviewer,
+        Some("tax"),
+        "approves or returns the Tax Committee's content",
+    ),
+    (
         "admin@moj.tj",
         "MoJ Administrator",
         Role::AgencyAdmin,
@@ -158,7 +165,7 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
         "Tax Committee Administrator",
         Role::AgencyAdmin,
         Some("tax"),
-        "decides applications to the tax register's services on the bridge",
+        "manages the Tax Committee's site and users; decides applications to the tax register's services on the bridge",
     ),
     (
         "admin@bank.tj",

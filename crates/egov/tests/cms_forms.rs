@@ -1,0 +1,112 @@
+//! Forms of the CMS without a valid anti-forgery token are refused, and the media library refuses files by
+//! what they are, not what they are called: a web page or a program named like an image, a PNG named like
+//! a PDF, an oversized file, an image without alt text. Nothing of it is stored.
+
+#[macro_use]
+mod common;
+mod cms_support;
+
+use cms_support::{PNG, post, token, upload};
+use common::{Backend, TestApp, signed_in, spawn_demo};
+use egov_core::Slug;
+
+async fn org_id(app: &TestApp, slug: &str) -> i64 {
+    app.store
+        .organization_by_slug(&Slug::parse(slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+}
+
+#[tokio::test]
+async fn forms_need_the_token_and_uploads_are_checked() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let mfa = org_id(&app, "mfa").await;
+    let oid = mfa.to_string();
+    let editor = signed_in(&app, "editor@mfa.tj").await;
+    let t = token(&editor, &app).await;
+    let before = (
+        app.store.audit_entries(None, 1).await.unwrap()[0].id,
+        app.store.content_version().await.unwrap(),
+    );
+    let form = |csrf: &'static str| {
+        vec![
+            ("csrf", csrf),
+            ("org", "0"),
+            ("kind", "news"),
+            ("slug", "no-token"),
+            ("title_en", "T"),
+        ]
+    };
+    // No token, a wrong token: refused with the expired-form page.
+    for f in [
+        form("").into_iter().skip(1).collect::<Vec<_>>(),
+        form("0000000000000000000000000000000000000000000000000000000000000000"),
+    ] {
+        let mut f = f;
+        for kv in f.iter_mut() {
+            if kv.0 == "org" {
+                kv.1 = &oid;
+            }
+        }
+        let (s, body, _) = post(&editor, &app, "/admin/content/new?lang=en", &f).await;
+        assert_eq!(s, 403);
+        assert!(body.contains("The form has expired"), "{body}");
+    }
+    let (s, body) = upload(&editor, &app, None, mfa, "a.png", PNG.to_vec(), "alt").await;
+    assert_eq!(s, 403, "upload without the token");
+    assert!(body.contains("The form has expired"));
+    // A web page named like an image, a script, an SVG: refused by content.
+    for (name, data) in [
+        (
+            "photo.png",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+        ),
+        ("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00".to_vec()),
+        (
+            "logo.png",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+        ),
+    ] {
+        let (s, body) = upload(&editor, &app, Some(&t), mfa, name, data, "alt").await;
+        assert_eq!(s, 422, "{name}");
+        assert!(body.contains("checked by content, not by name"), "{body}");
+    }
+    // A real PNG that claims to be a PDF.
+    let (s, body) = upload(&editor, &app, Some(&t), mfa, "act.pdf", PNG.to_vec(), "alt").await;
+    assert_eq!(s, 422);
+    assert!(
+        body.contains("the file is a PNG image but its name ends in"),
+        "{body}"
+    );
+    // Too large: 11 MiB.
+    let mut big = PNG.to_vec();
+    big.resize(11 * 1024 * 1024, 0);
+    let (s, body) = upload(&editor, &app, Some(&t), mfa, "big.png", big, "alt").await;
+    assert_eq!(s, 413);
+    assert!(
+        body.contains("larger than the library&#39;s limit of 10 MiB")
+            || body.contains("larger than the library's limit of 10 MiB"),
+        "{body}"
+    );
+    // An image needs alt text.
+    let (s, body) = upload(&editor, &app, Some(&t), mfa, "a.png", PNG.to_vec(), "").await;
+    assert_eq!(s, 422);
+    assert!(body.contains("alt text"), "{body}");
+    // Nothing of it was stored.
+    assert!(
+        app.store
+            .media_library(egov_core::OrgId(mfa))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let after = (
+        app.store.audit_entries(None, 1).await.unwrap()[0].id,
+        app.store.content_version().await.unwrap(),
+    );
+    assert_eq!(before, after, "nothing changed");
+    app.stop().await.unwrap();
+}
