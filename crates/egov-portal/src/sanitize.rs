@@ -38,6 +38,9 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
             "abbr",
             "sub",
             "sup",
+            "del",
+            "code",
+            "pre",
         ]
         .into_iter()
         .collect();

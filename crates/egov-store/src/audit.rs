@@ -131,18 +131,17 @@ impl Store {
     /// Entries matching every given filter, newest first; page on with `before` (the last id seen).
     pub async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let limit = i64::from(q.limit.clamp(1, 1000));
-        let actor = q.actor.as_deref().map(|a| format!("%{}%", like_escape(a)));
         let action = q.action.as_deref().map(|a| format!("{}%", like_escape(a)));
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, at, actor, action, subject, org_id, before, after, ip FROM audit_log \
-                 WHERE ($1 IS NULL OR org_id = $1) AND ($3 IS NULL OR actor LIKE $3 ESCAPE '\\') \
+                 WHERE ($1 IS NULL OR org_id = $1) AND ($3 IS NULL OR actor = $3) \
                  AND ($4 IS NULL OR action LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR at >= $5) \
                  AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $2",
             )
             .bind(q.org.map(|o| o.0))
             .bind(limit)
-            .bind(actor)
+            .bind(q.actor.as_deref())
             .bind(action)
             .bind(q.from.map(|t| t.0))
             .bind(q.to.map(|t| t.0))
@@ -181,7 +180,7 @@ fn like_escape(s: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub org: Option<OrgId>,
-    /// Part of the actor's label (`user:12`, `cli`, `system`).
+    /// The actor's label, exactly (`user:12`, `cli`, `system`, `public`).
     pub actor: Option<String>,
     /// The start of the action (`content.`, `role.grant`).
     pub action: Option<String>,

@@ -110,3 +110,79 @@ async fn forms_need_the_token_and_uploads_are_checked() {
     assert_eq!(before, after, "nothing changed");
     app.stop().await.unwrap();
 }
+
+/// Editing an item that existed before the CMS keeps its earlier text as revision 1 and the fields the
+/// form does not show (a legal act's number, date of adoption, signatory).
+#[tokio::test]
+async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let moj = egov_core::OrgId(org_id(&app, "moj").await);
+    let slug = egov_core::ItemSlug::parse("order-2024-61").unwrap();
+    let before = app
+        .store
+        .content_item(moj, egov_core::ContentKind::Document, &slug, false)
+        .await
+        .unwrap()
+        .expect("a demo legal act");
+    assert!(
+        before.meta.as_object().is_some_and(|m| !m.is_empty()),
+        "the act has its requisites"
+    );
+    let admin = signed_in(&app, "admin@moj.tj").await;
+    let t = token(&admin, &app).await;
+    let (s, body, _) = post(
+        &admin,
+        &app,
+        &format!("/admin/content/{}", before.id),
+        &[
+            ("csrf", &t),
+            ("head", "0"),
+            ("action", "save"),
+            ("title_en", "Order No. 61 (corrected)"),
+            ("body_en", "Corrected text."),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let e = app.store.editorial_item(before.id).await.unwrap().unwrap();
+    assert_eq!(e.head_rev, 2);
+    let imported = app.store.revision(before.id, 1).await.unwrap().unwrap();
+    assert_eq!(
+        imported.title, before.title,
+        "revision 1 is the text before the first edit"
+    );
+    let edited = app.store.revision(before.id, 2).await.unwrap().unwrap();
+    assert_eq!(edited.meta, before.meta, "requisites kept");
+    // Still the old text on the site until a reviewer approves.
+    let live = app
+        .store
+        .content_item(moj, egov_core::ContentKind::Document, &slug, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.title, before.title);
+    // The platform administrator finds that edit in the audit log by person and action.
+    let root = signed_in(&app, "admin@aidt.tj").await;
+    let (s, log) = common::page(
+        &root,
+        &app,
+        "/admin/audit?actor=admin%40moj.tj&action=content.&org=moj&lang=en",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        log.contains("content.update") && log.contains("document:order-2024-61"),
+        "{log}"
+    );
+    assert!(!log.contains("login"), "only that person's content changes");
+    let (_, none) = common::page(
+        &root,
+        &app,
+        "/admin/audit?actor=admin%40mfa.tj&action=content.",
+    )
+    .await;
+    assert!(!none.contains("document:order-2024-61"));
+    let (s, _) = common::page(&root, &app, "/admin/audit?from=yesterday").await;
+    assert_eq!(s, 400);
+    app.stop().await.unwrap();
+}

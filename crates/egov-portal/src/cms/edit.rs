@@ -34,6 +34,16 @@ struct LangFields {
     body: String,
 }
 
+/// One language of the newest revision, as it will read on the site (the body is stored sanitized).
+#[derive(Serialize)]
+struct Version {
+    code: String,
+    name: &'static str,
+    title: String,
+    summary: String,
+    body: String,
+}
+
 #[derive(Serialize)]
 struct ImageChoice {
     url: String,
@@ -90,8 +100,10 @@ async fn images(
         .collect())
 }
 
-/// Reads the editable fields of a form into a draft; the body is rendered and sanitized here.
-fn draft_from(state: &AppState, f: &Fields) -> Result<Draft, String> {
+/// Reads the editable fields of a form into a draft; the body is rendered and sanitized here. `meta` (the
+/// fields only some kinds have: a legal act's number and signatory, an event's place) is carried over
+/// from the revision being edited, since this form does not show them.
+fn draft_from(state: &AppState, f: &Fields, meta: serde_json::Value) -> Result<Draft, String> {
     let title = localized(state, f, "title", 300)?;
     if title.is_empty() {
         return Err("a title in at least one language is required".into());
@@ -130,7 +142,7 @@ fn draft_from(state: &AppState, f: &Fields) -> Result<Draft, String> {
         summary,
         body,
         source,
-        meta: serde_json::Value::Object(Default::default()),
+        meta,
         note: plain(field(f, "note"), 300)?,
     })
 }
@@ -257,7 +269,7 @@ pub(crate) async fn create(
         Ok(s) => s,
         Err(e) => return bad(e.to_string()).await,
     };
-    let draft = match draft_from(&state, &f) {
+    let draft = match draft_from(&state, &f, serde_json::json!({})) {
         Ok(d) => d,
         Err(why) => return bad(why).await,
     };
@@ -298,9 +310,28 @@ pub(crate) async fn render_edit(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let id = e.item.id;
+    let head = state.store().revision(id, e.head_rev).await?;
+    let (title, summary, body) = match &head {
+        Some(r) => (&r.title, &r.summary, &r.body),
+        None => (&e.item.title, &e.item.summary, &e.item.body),
+    };
+    let versions: Vec<Version> = state
+        .languages()
+        .all()
+        .iter()
+        .filter_map(|l| {
+            Some(Version {
+                code: l.to_string(),
+                name: l.endonym(),
+                title: title.get(*l)?.to_owned(),
+                summary: summary.get(*l).unwrap_or_default().to_owned(),
+                body: body.get(*l).unwrap_or_default().to_owned(),
+            })
+        })
+        .collect();
     let values = match sent {
         Some(f) => values_from_form(state, f),
-        None => match state.store().revision(id, e.head_rev).await? {
+        None => match head {
             Some(r) => FormValues {
                 subtype: r.subtype,
                 date: r.date.map(Millis::ymd).unwrap_or_default(),
@@ -350,6 +381,7 @@ pub(crate) async fn render_edit(
             images => super::value(&images(state, e.item.org, chrome).await?),
             subtype => values.subtype, date => values.date, note => values.note,
             langs => lang_list(state),
+            versions => super::value(&versions),
         },
     )?;
     Ok((status, page).into_response())
@@ -366,7 +398,11 @@ pub(crate) async fn save(
     let item = item_for(&state, &user, id, Duty::Edit).await?;
     let head: i64 = field(&f, "head").parse().unwrap_or(-1);
     let submit = field(&f, "action") == "submit";
-    let draft = match draft_from(&state, &f) {
+    let meta = match state.store().revision(id, item.head_rev).await? {
+        Some(r) => r.meta,
+        None => item.item.meta.clone(),
+    };
+    let draft = match draft_from(&state, &f, meta) {
         Ok(d) => d,
         Err(why) => {
             return render_edit(
