@@ -95,6 +95,21 @@ pub(crate) async fn item(
             })
         })
         .collect();
+    // Files chosen from the agency's media library (kept in the act's requisites, so they change with review).
+    let mut files = files;
+    if let Some(chosen) = item.meta.get("files").and_then(serde_json::Value::as_array) {
+        for f in chosen {
+            let (Some(sha), Some(name)) = (f["sha256"].as_str(), f["name"].as_str()) else {
+                continue;
+            };
+            files.push(serde_json::json!({
+                "name": name,
+                "url": format!("/media/{sha}/{name}"),
+                "size_kb": (f["size"].as_i64().unwrap_or(0) + 1023) / 1024,
+                "media_type": f["media_type"],
+            }));
+        }
+    }
     let v = view::item_view(&item, &agency, lang, state.languages());
     let crumbs = vec![
         section_crumb(&state, lang, &org, "documents", true),

@@ -484,11 +484,75 @@ async fn hostile_input_stays_text(backend: Backend) {
             "{payload}: {:?}",
             live_markup(&item)
         );
+        // A legal act's requisites are plain fields too.
+        let doc = format!("hostile-act-{n}");
+        let number = &payload[..payload.len().min(60)];
+        let (s, resp, loc) = post(
+            &editor,
+            &app,
+            "/admin/content/new",
+            &[
+                ("csrf", &t),
+                ("org", &oid),
+                ("kind", "document"),
+                ("slug", &doc),
+                ("subtype", "order"),
+                ("date", "2026-11-20"),
+                ("title_en", payload),
+                ("body_en", payload),
+                ("meta_number", number),
+                ("meta_signatory_en", payload),
+                ("meta_signatory_ru", payload),
+            ],
+        )
+        .await;
+        assert_eq!(s, 303, "{payload}: {resp}");
+        let id = item_id(&loc.unwrap());
+        let (_, edit) = page(&editor, &app, &format!("/admin/content/{id}")).await;
+        assert!(
+            live_markup(&edit).is_empty(),
+            "act editor with {payload}: {:?}",
+            live_markup(&edit)
+        );
+        assert!(
+            edit.contains("name=\"meta_number\""),
+            "the act's requisites are in its form"
+        );
+        assert_eq!(
+            post(
+                &editor,
+                &app,
+                &format!("/admin/content/{id}/step/submit"),
+                &[("csrf", &t)]
+            )
+            .await
+            .0,
+            303
+        );
+        assert_eq!(
+            post(
+                &reviewer,
+                &app,
+                &format!("/admin/content/{id}/step/approve"),
+                &[("csrf", &rt)]
+            )
+            .await
+            .0,
+            303
+        );
+        let act = eventually(&app, &format!("/en/tax/documents/{doc}"), 200, "").await;
+        assert!(
+            live_markup(&act).is_empty(),
+            "act with {payload}: {:?}",
+            live_markup(&act)
+        );
     }
     // Every public page that lists or shows them.
     for p in [
         "/en/tax/news",
         "/ru/tax/news",
+        "/en/tax/documents",
+        "/ru/tax/documents",
         "/en/tax/",
         "/en/",
         "/en/tax/news.atom",

@@ -161,8 +161,74 @@ async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
         .unwrap()
         .unwrap();
     assert_eq!(live.title, before.title);
-    // The platform administrator finds that edit in the audit log by person and action.
+    // The requisites and the act's files are edited in the form too, and reach the site with approval.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let (s, body) = upload(
+        &admin,
+        &app,
+        Some(&t),
+        moj.0,
+        "order-61-ru.pdf",
+        pdf.clone(),
+        "",
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let file = app.store.media_library(moj).await.unwrap()[0].clone();
+    let (s, edit) = common::page(&admin, &app, &format!("/admin/content/{}", before.id)).await;
+    assert_eq!(s, 200);
+    assert!(
+        edit.contains("name=\"meta_number\"")
+            && edit.contains(&format!("name=\"meta_file_{}\"", file.id))
+    );
+    let file_field = format!("meta_file_{}", file.id);
+    let (s, body, _) = post(
+        &admin,
+        &app,
+        &format!("/admin/content/{}", before.id),
+        &[
+            ("csrf", &t),
+            ("head", "2"),
+            ("action", "submit"),
+            ("title_en", "Order No. 61 (corrected)"),
+            ("body_en", "Corrected text."),
+            ("meta_number", "61-A"),
+            ("meta_signatory_en", "Minister of Justice"),
+            ("meta_files_shown", "1"),
+            (&file_field, "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
     let root = signed_in(&app, "admin@aidt.tj").await;
+    let rt = token(&root, &app).await;
+    let (s, body, _) = post(
+        &root,
+        &app,
+        &format!("/admin/content/{}/step/approve", before.id),
+        &[("csrf", &rt)],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let mut public = String::new();
+    for _ in 0..50 {
+        public = common::page(&app.client(), &app, "/en/moj/documents/order-2024-61")
+            .await
+            .1;
+        if public.contains("61-A") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        public.contains("61-A") && public.contains("Minister of Justice"),
+        "{public}"
+    );
+    assert!(public.contains(&file.url()), "the act's file is listed");
+    let got = app.client().get(app.url(&file.url())).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    // The platform administrator finds that edit in the audit log by person and action.
     let (s, log) = common::page(
         &root,
         &app,

@@ -103,7 +103,14 @@ async fn images(
 /// Reads the editable fields of a form into a draft; the body is rendered and sanitized here. `meta` (the
 /// fields only some kinds have: a legal act's number and signatory, an event's place) is carried over
 /// from the revision being edited, since this form does not show them.
-fn draft_from(state: &AppState, f: &Fields, meta: serde_json::Value) -> Result<Draft, String> {
+fn draft_from(
+    state: &AppState,
+    f: &Fields,
+    kind: ContentKind,
+    meta: serde_json::Value,
+    library: &[egov_store::Media],
+) -> Result<Draft, String> {
+    let meta = super::details::apply(state, kind, meta, f, library)?;
     let title = localized(state, f, "title", 300)?;
     if title.is_empty() {
         return Err("a title in at least one language is required".into());
@@ -269,7 +276,8 @@ pub(crate) async fn create(
         Ok(s) => s,
         Err(e) => return bad(e.to_string()).await,
     };
-    let draft = match draft_from(&state, &f, serde_json::json!({})) {
+    let library = state.store().media_library(org).await?;
+    let draft = match draft_from(&state, &f, kind, serde_json::json!({}), &library) {
         Ok(d) => d,
         Err(why) => return bad(why).await,
     };
@@ -329,6 +337,18 @@ pub(crate) async fn render_edit(
             })
         })
         .collect();
+    let stored_meta = head
+        .as_ref()
+        .map_or_else(|| e.item.meta.clone(), |r| r.meta.clone());
+    let library = state.store().media_library(e.item.org).await?;
+    let meta = match sent {
+        Some(f) => super::details::apply(state, e.item.kind, stored_meta.clone(), f, &library)
+            .unwrap_or(stored_meta),
+        None => stored_meta,
+    };
+    let details = super::details::fields(state, e.item.kind, &meta);
+    let files = (e.item.kind == ContentKind::Document)
+        .then(|| super::details::file_choices(e.item.kind, &meta, &library));
     let values = match sent {
         Some(f) => values_from_form(state, f),
         None => match head {
@@ -382,6 +402,8 @@ pub(crate) async fn render_edit(
             subtype => values.subtype, date => values.date, note => values.note,
             langs => lang_list(state),
             versions => super::value(&versions),
+            details => super::value(&details),
+            files => super::value(&files),
         },
     )?;
     Ok((status, page).into_response())
@@ -402,7 +424,8 @@ pub(crate) async fn save(
         Some(r) => r.meta,
         None => item.item.meta.clone(),
     };
-    let draft = match draft_from(&state, &f, meta) {
+    let library = state.store().media_library(item.item.org).await?;
+    let draft = match draft_from(&state, &f, item.item.kind, meta, &library) {
         Ok(d) => d,
         Err(why) => {
             return render_edit(

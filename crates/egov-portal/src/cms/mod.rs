@@ -4,6 +4,7 @@
 //! readable diff and restore, translations are edited side by side, and each agency keeps a media library.
 //! The store keeps the workflow's rules; this module decides who may act for which agency.
 
+pub(crate) mod details;
 pub(crate) mod edit;
 pub(crate) mod freshness;
 pub(crate) mod list;
