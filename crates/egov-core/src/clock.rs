@@ -49,6 +49,18 @@ impl Millis {
         )
     }
 
+    /// `YYYY-MM-DD HH:MM` at a fixed offset from UTC (in minutes), as people of that zone read a clock.
+    pub fn local_minute(self, offset_minutes: i32) -> String {
+        let t = self.plus_secs(i64::from(offset_minutes) * 60);
+        let (y, mo, d) = t.date();
+        let secs = t.0.div_euclid(1000).rem_euclid(86_400);
+        format!(
+            "{y:04}-{mo:02}-{d:02} {:02}:{:02}",
+            secs / 3600,
+            (secs / 60) % 60
+        )
+    }
+
     /// `YYYY-MM-DD`.
     pub fn ymd(self) -> String {
         let (y, m, d) = self.date();

@@ -75,6 +75,17 @@ pub struct PortalConfig {
     pub fresh_news_days: u32,
     /// …or whose other sections have not changed for this many working days.
     pub fresh_section_working_days: u32,
+    /// The deployment's clock, minutes east of UTC: editors schedule and read times in it.
+    pub utc_offset_minutes: i32,
+}
+
+impl PortalConfig {
+    /// `UTC+05:00`: how the deployment's clock is named next to the times it shows.
+    pub fn zone_label(&self) -> String {
+        let m = self.utc_offset_minutes;
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
 }
 
 impl Default for PortalConfig {
@@ -90,6 +101,7 @@ impl Default for PortalConfig {
             appeals_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
             fresh_news_days: 1,
             fresh_section_working_days: 3,
+            utc_offset_minutes: 5 * 60,
         }
     }
 }

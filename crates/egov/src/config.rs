@@ -67,6 +67,8 @@ pub struct RawPortal {
     pub fresh_news_days: Option<u32>,
     /// …or whose other sections have not changed for this many working days.
     pub fresh_section_working_days: Option<u32>,
+    /// The deployment's clock as an offset from UTC, `+05:00`.
+    pub utc_offset: Option<String>,
 }
 
 /// How logs are written.
@@ -351,6 +353,12 @@ impl RawConfig {
                 p.fresh_section_working_days,
                 defaults.fresh_section_working_days,
             )?,
+            utc_offset_minutes: match p.utc_offset.as_deref() {
+                None => defaults.utc_offset_minutes,
+                Some(raw) => parse_offset(raw).ok_or_else(|| {
+                    anyhow::anyhow!("key `portal.utc_offset`: {raw:?} must be an offset like +05:00 or -03:30, within ±14:00")
+                })?,
+            },
         };
         let gateway = self.gateway.validate(self.log, &portal.public_url)?;
         Ok(Config {
@@ -504,6 +512,10 @@ impl Config {
         out.push_str(&format!("appeals_per_hour = {}\n", p.appeals_per_hour));
         out.push_str(&format!("fresh_news_days = {}\n", p.fresh_news_days));
         out.push_str(&format!(
+            "utc_offset = \"{}\"\n",
+            p.zone_label().trim_start_matches("UTC")
+        ));
+        out.push_str(&format!(
             "fresh_section_working_days = {}\n",
             p.fresh_section_working_days
         ));
@@ -511,6 +523,19 @@ impl Config {
         out.push_str(&crate::gatewaying::describe(&self.gateway));
         out
     }
+}
+
+/// `+05:00` → 300 minutes east of UTC.
+fn parse_offset(raw: &str) -> Option<i32> {
+    let (sign, rest) = match raw.trim().as_bytes().first()? {
+        b'+' => (1, &raw.trim()[1..]),
+        b'-' => (-1, &raw.trim()[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    let total = h * 60 + m;
+    (h.to_string().len() <= 2 && (0..60).contains(&m) && total <= 14 * 60).then_some(sign * total)
 }
 
 #[cfg(test)]

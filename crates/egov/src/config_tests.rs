@@ -99,3 +99,25 @@ fn display_masks_secrets() {
     // What is printed is itself a valid configuration file.
     assert!(RawConfig::from_toml(&shown).is_ok(), "{shown}");
 }
+
+#[test]
+fn the_clock_offset_is_read_and_checked() {
+    let c = validate("[portal]\nutc_offset = \"+06:00\"\n").unwrap();
+    assert_eq!(c.portal.utc_offset_minutes, 360);
+    assert_eq!(
+        validate("").unwrap().portal.utc_offset_minutes,
+        300,
+        "Tajikistan's clock by default"
+    );
+    assert_eq!(
+        validate("[portal]\nutc_offset = \"-03:30\"\n")
+            .unwrap()
+            .portal
+            .utc_offset_minutes,
+        -210
+    );
+    for bad in ["5", "+5", "+15:00", "+05:60", "UTC+5", ""] {
+        let e = validate(&format!("[portal]\nutc_offset = \"{bad}\"\n")).unwrap_err();
+        assert!(e.to_string().contains("portal.utc_offset"), "{bad}: {e}");
+    }
+}

@@ -252,3 +252,81 @@ async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
     assert_eq!(s, 400);
     app.stop().await.unwrap();
 }
+
+/// A reviewer schedules in the platform's clock (UTC+05:00 by default, Dushanbe's), and the item page reads
+/// the time back the same way.
+#[tokio::test]
+async fn a_reviewer_schedules_on_the_platforms_clock() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let mfa = org_id(&app, "mfa").await.to_string();
+    let editor = signed_in(&app, "editor@mfa.tj").await;
+    let t = token(&editor, &app).await;
+    let (s, body, loc) = post(
+        &editor,
+        &app,
+        "/admin/content/new",
+        &[
+            ("csrf", &t),
+            ("org", &mfa),
+            ("kind", "news"),
+            ("slug", "new-year-2031"),
+            ("title_en", "New Year reception"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let id = cms_support::item_id(&loc.unwrap());
+    assert_eq!(
+        post(
+            &editor,
+            &app,
+            &format!("/admin/content/{id}/step/submit"),
+            &[("csrf", &t)]
+        )
+        .await
+        .0,
+        303
+    );
+    let reviewer = signed_in(&app, "reviewer@mfa.tj").await;
+    let rt = token(&reviewer, &app).await;
+    // A malformed time is refused and changes nothing.
+    let (s, body, _) = post(
+        &reviewer,
+        &app,
+        &format!("/admin/content/{id}/step/approve?lang=en"),
+        &[("csrf", &rt), ("publish_at", "tomorrow 2pm")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("is not a moment like"), "{body}");
+    assert_eq!(
+        app.store
+            .editorial_item(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .workflow,
+        egov_core::Workflow::InReview
+    );
+    let (s, body, _) = post(
+        &reviewer,
+        &app,
+        &format!("/admin/content/{id}/step/approve"),
+        &[("csrf", &rt), ("publish_at", "2031-01-02T14:30")],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let e = app.store.editorial_item(id).await.unwrap().unwrap();
+    assert_eq!(e.workflow, egov_core::Workflow::Scheduled);
+    assert_eq!(e.publish_at.unwrap().rfc3339(), "2031-01-02T09:30:00Z");
+    let (_, page) = common::page(&reviewer, &app, &format!("/admin/content/{id}?lang=en")).await;
+    assert!(page.contains("2031-01-02 14:30 (UTC+05:00)"), "{page}");
+    assert_eq!(
+        common::page(&app.client(), &app, "/en/mfa/news/new-year-2031")
+            .await
+            .0,
+        404,
+        "not before its time"
+    );
+    app.stop().await.unwrap();
+}

@@ -37,7 +37,8 @@ pub(crate) async fn step(
     let done = match step.as_str() {
         "submit" => store.submit_for_review(id, &who).await,
         "approve" => {
-            let at = match parse_moment(field(&f, "publish_at")) {
+            let at = match parse_moment(field(&f, "publish_at"), state.config().utc_offset_minutes)
+            {
                 Ok(at) => at,
                 Err(why) => {
                     return super::edit::render_edit(
@@ -79,8 +80,9 @@ pub(crate) async fn step(
     }
 }
 
-/// `2026-11-24T09:00` (a `datetime-local` field, in UTC) or nothing.
-fn parse_moment(raw: &str) -> Result<Option<Millis>, String> {
+/// `2026-11-24T09:00` (a `datetime-local` field, on the deployment's clock, `offset` minutes east of UTC)
+/// or nothing.
+fn parse_moment(raw: &str, offset: i32) -> Result<Option<Millis>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -101,7 +103,9 @@ fn parse_moment(raw: &str) -> Result<Option<Millis>, String> {
         .ok()
         .filter(|m| (0..60).contains(m))
         .ok_or_else(bad)?;
-    Ok(Some(d.plus_secs(h * 3600 + m * 60)))
+    Ok(Some(
+        d.plus_secs(h * 3600 + m * 60 - i64::from(offset) * 60),
+    ))
 }
 
 #[derive(Serialize)]
@@ -109,6 +113,7 @@ struct RevisionRow {
     number: i64,
     author: String,
     at: String,
+    local: String,
     note: String,
     title: String,
     live: bool,
@@ -135,6 +140,7 @@ pub(crate) async fn history(
                 .unwrap_or_default(),
             number: r.number,
             author: r.author,
+            local: r.created_at.local_minute(state.config().utc_offset_minutes),
             at: Millis::rfc3339(r.created_at),
             note: r.note,
         })
@@ -143,7 +149,7 @@ pub(crate) async fn history(
         &state,
         "cms_history.html",
         context! {
-            id, rows => value(&rows), head => item.head_rev,
+            id, rows => value(&rows), head => item.head_rev, zone => state.config().zone_label(),
             title => item.item.title.resolve(chrome.lang, state.languages()).map(|r| r.text.to_owned()),
             can_edit => super::may(&user, Duty::Edit, item.item.org),
             form_csrf => chrome.csrf(),
@@ -299,12 +305,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn moments_parse_as_utc() {
-        assert_eq!(parse_moment("").unwrap(), None);
-        let m = parse_moment("2026-11-24T09:30").unwrap().unwrap();
+    fn moments_are_read_on_the_deployments_clock() {
+        assert_eq!(parse_moment("", 0).unwrap(), None);
+        let m = parse_moment("2026-11-24T09:30", 0).unwrap().unwrap();
         assert_eq!(m.rfc3339(), "2026-11-24T09:30:00Z");
-        assert!(parse_moment("2026-11-24 09:30").is_err());
-        assert!(parse_moment("2026-11-24T25:00").is_err());
+        // 14:00 in Dushanbe (UTC+5) is 09:00 UTC, and reads back the same.
+        let d = parse_moment("2026-11-24T14:00", 300).unwrap().unwrap();
+        assert_eq!(d.rfc3339(), "2026-11-24T09:00:00Z");
+        assert_eq!(d.local_minute(300), "2026-11-24 14:00");
+        assert!(parse_moment("2026-11-24 09:30", 0).is_err());
+        assert!(parse_moment("2026-11-24T25:00", 0).is_err());
     }
 
     #[test]
