@@ -161,6 +161,7 @@ async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
         .unwrap()
         .unwrap();
     assert_eq!(live.title, before.title);
+    assert_eq!(live.updated_at, before.updated_at, "a draft does not date the public item either");
     // The requisites and the act's files are edited in the form too, and reach the site with approval.
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
     let (s, body) = upload(

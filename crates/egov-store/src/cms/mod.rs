@@ -290,7 +290,8 @@ impl Store {
             let moved = sqlx::query(
                 "UPDATE content_items SET head_rev = $2, workflow = $3, publish_at = NULL, \
                  live_rev = CASE WHEN live_rev IS NULL AND status = 'published' THEN 1 ELSE live_rev END, \
-                 review_note = CASE WHEN $4 THEN '' ELSE review_note END, updated_at = $5 \
+                 review_note = CASE WHEN $4 THEN '' ELSE review_note END, \
+                 updated_at = CASE WHEN status = 'published' THEN updated_at ELSE $5 END \
                  WHERE id = $1 AND head_rev = $6",
             )
             .bind(id)

@@ -44,7 +44,8 @@ impl Store {
             let moved = sqlx::query(
                 "UPDATE content_items SET workflow = $2, status = COALESCE($3, status), \
                  live_rev = CASE WHEN $3 IS NULL THEN live_rev ELSE NULL END, \
-                 review_note = COALESCE($4, review_note), publish_at = NULL, updated_at = $5 \
+                 review_note = COALESCE($4, review_note), publish_at = NULL, \
+                 updated_at = CASE WHEN $3 IS NULL AND status = 'published' THEN updated_at ELSE $5 END \
                  WHERE id = $1 AND workflow = $6",
             )
             .bind(id)
