@@ -66,6 +66,18 @@ fn build() -> Admin {
         table: Vec::new(),
     };
     a.add("GET", "/admin", Account, get(admin::dashboard))
+        .add(
+            "GET",
+            "/admin/password",
+            Account,
+            get(crate::password_page::page),
+        )
+        .add(
+            "POST",
+            "/admin/password",
+            Account,
+            post(crate::password_page::change),
+        )
         .add("GET", "/admin/audit", Platform, get(admin::audit_log))
         .add(
             "GET",
@@ -104,6 +116,12 @@ fn build() -> Admin {
             "/admin/content/{item}",
             Edit,
             post(cms::edit::save).layer(content_form()),
+        )
+        .add(
+            "POST",
+            "/admin/content/{item}/submit",
+            Edit,
+            post(cms::review::submit),
         )
         .add(
             "POST",

@@ -23,6 +23,7 @@ mod home;
 pub mod i18n;
 mod news;
 mod ops;
+mod password_page;
 pub mod render;
 pub mod sanitize;
 mod search;

@@ -129,6 +129,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "cms_freshness.html",
         include_str!("../templates/cms_freshness.html"),
     ),
+    ("password.html", include_str!("../templates/password.html")),
 ];
 
 pub(crate) fn environment(

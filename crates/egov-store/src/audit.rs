@@ -136,7 +136,7 @@ impl Store {
             let rows = sqlx::query(
                 "SELECT id, at, actor, action, subject, org_id, before, after, ip FROM audit_log \
                  WHERE ($1 IS NULL OR org_id = $1) AND ($3 IS NULL OR actor = $3) \
-                 AND ($4 IS NULL OR action LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR at >= $5) \
+                 AND ($4 IS NULL OR lower(action) LIKE lower($4) ESCAPE '\\') AND ($5 IS NULL OR at >= $5) \
                  AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $2",
             )
             .bind(q.org.map(|o| o.0))

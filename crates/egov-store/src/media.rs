@@ -91,11 +91,20 @@ fn write_blob(dir: &Path, sha256: &str, data: &[u8]) -> std::io::Result<()> {
     }
     let parent = path.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent)?;
-    let tmp = parent.join(format!(".{sha256}.{}", std::process::id()));
+    // A name of its own per writer: two uploads of the same file at once, or two nodes sharing the folder,
+    // never write into one temporary file.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = parent.join(format!(".{sha256}.{}.{seq}.{nanos}", std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(data)?;
     f.sync_all()?;
-    std::fs::rename(&tmp, &path)
+    std::fs::rename(&tmp, &path)?;
+    // The rename itself is durable only once the folder is synced.
+    std::fs::File::open(parent)?.sync_all()
 }
 
 impl Store {

@@ -6,19 +6,8 @@
 mod common;
 mod cms_support;
 
-use cms_support::{PNG, post, token, upload};
-use common::{Backend, TestApp, signed_in, spawn_demo};
-use egov_core::Slug;
-
-async fn org_id(app: &TestApp, slug: &str) -> i64 {
-    app.store
-        .organization_by_slug(&Slug::parse(slug).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0
-}
+use cms_support::{PNG, org_id, post, token, upload};
+use common::{Backend, signed_in, spawn_demo};
 
 #[tokio::test]
 async fn forms_need_the_token_and_uploads_are_checked() {
@@ -161,7 +150,10 @@ async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
         .unwrap()
         .unwrap();
     assert_eq!(live.title, before.title);
-    assert_eq!(live.updated_at, before.updated_at, "a draft does not date the public item either");
+    assert_eq!(
+        live.updated_at, before.updated_at,
+        "a draft does not date the public item either"
+    );
     // The requisites and the act's files are edited in the form too, and reach the site with approval.
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
     let (s, body) = upload(
@@ -207,7 +199,7 @@ async fn editing_keeps_history_and_the_fields_the_form_does_not_show() {
         &root,
         &app,
         &format!("/admin/content/{}/step/approve", before.id),
-        &[("csrf", &rt)],
+        &[("csrf", &rt), ("head", "3")],
     )
     .await;
     assert_eq!(s, 303, "{body}");
@@ -281,7 +273,7 @@ async fn a_reviewer_schedules_on_the_platforms_clock() {
         post(
             &editor,
             &app,
-            &format!("/admin/content/{id}/step/submit"),
+            &format!("/admin/content/{id}/submit"),
             &[("csrf", &t)]
         )
         .await
@@ -295,7 +287,7 @@ async fn a_reviewer_schedules_on_the_platforms_clock() {
         &reviewer,
         &app,
         &format!("/admin/content/{id}/step/approve?lang=en"),
-        &[("csrf", &rt), ("publish_at", "tomorrow 2pm")],
+        &[("csrf", &rt), ("head", "1"), ("publish_at", "tomorrow 2pm")],
     )
     .await;
     assert_eq!(s, 422);
@@ -313,7 +305,11 @@ async fn a_reviewer_schedules_on_the_platforms_clock() {
         &reviewer,
         &app,
         &format!("/admin/content/{id}/step/approve"),
-        &[("csrf", &rt), ("publish_at", "2031-01-02T14:30")],
+        &[
+            ("csrf", &rt),
+            ("head", "1"),
+            ("publish_at", "2031-01-02T14:30"),
+        ],
     )
     .await;
     assert_eq!(s, 303, "{body}");
@@ -328,6 +324,150 @@ async fn a_reviewer_schedules_on_the_platforms_clock() {
             .0,
         404,
         "not before its time"
+    );
+    app.stop().await.unwrap();
+}
+
+/// An agency's administrator gives roles to the agency's people and to new accounts, never to accounts of
+/// other agencies (a platform administrator may); a new account's initial password works once shown, and
+/// its owner changes it, which ends every session.
+#[tokio::test]
+async fn people_of_an_agency_and_their_passwords() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let mfa = org_id(&app, "mfa").await.to_string();
+    let admin = signed_in(&app, "admin@mfa.tj").await;
+    let t = token(&admin, &app).await;
+    // Another agency's editor: refused, nothing changes.
+    let (s, body, _) = post(
+        &admin,
+        &app,
+        "/admin/users?lang=en",
+        &[
+            ("csrf", &t),
+            ("org", &mfa),
+            ("email", "editor@tax.tj"),
+            ("role", "reviewer"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("works for another agency"), "{body}");
+    let tax_editor = app
+        .store
+        .user_by_email(&egov_core::Email::parse("editor@tax.tj").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.store.roles(tax_editor.id).await.unwrap().len(), 1);
+    // A platform administrator may add them.
+    let root = signed_in(&app, "admin@aidt.tj").await;
+    let rt = token(&root, &app).await;
+    let (s, body, _) = post(
+        &root,
+        &app,
+        "/admin/users?lang=en",
+        &[
+            ("csrf", &rt),
+            ("org", &mfa),
+            ("email", "editor@tax.tj"),
+            ("role", "reviewer"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(app.store.roles(tax_editor.id).await.unwrap().len(), 2);
+    // A new colleague, with an initial password shown once.
+    let (s, body, _) = post(
+        &admin,
+        &app,
+        "/admin/users?lang=en",
+        &[
+            ("csrf", &t),
+            ("org", &mfa),
+            ("email", "new.editor@mfa.tj"),
+            ("name", "New Editor"),
+            ("role", "editor"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let marker = "Its initial password is ";
+    let at = body.find(marker).expect("the password is shown") + marker.len();
+    let initial: String = body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert_eq!(initial.len(), 20);
+    let newbie = app.client();
+    assert_eq!(
+        common::sign_in(&app, &newbie, "new.editor@mfa.tj", &initial)
+            .await
+            .status(),
+        303
+    );
+    let nt = token(&newbie, &app).await;
+    for (current, new, repeat, why) in [
+        (
+            "wrong-password-1",
+            "a brand new password",
+            "a brand new password",
+            "not right",
+        ),
+        (
+            initial.as_str(),
+            "a brand new password",
+            "another new password",
+            "differ",
+        ),
+        (initial.as_str(), "short", "short", "at least 12"),
+    ] {
+        let (s, body, _) = post(
+            &newbie,
+            &app,
+            "/admin/password?lang=en",
+            &[
+                ("csrf", &nt),
+                ("current", current),
+                ("new", new),
+                ("repeat", repeat),
+            ],
+        )
+        .await;
+        assert_eq!(s, 422, "{why}");
+        assert!(body.contains(why), "{why}: {body}");
+    }
+    let (s, _, loc) = post(
+        &newbie,
+        &app,
+        "/admin/password",
+        &[
+            ("csrf", &nt),
+            ("current", &initial),
+            ("new", "a brand new password"),
+            ("repeat", "a brand new password"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert!(loc.unwrap().starts_with("/login"));
+    assert_eq!(
+        common::page(&newbie, &app, "/admin").await.0,
+        303,
+        "the old session ended"
+    );
+    let again = app.client();
+    assert_eq!(
+        common::sign_in(&app, &again, "new.editor@mfa.tj", &initial)
+            .await
+            .status(),
+        401,
+        "the initial password is gone"
+    );
+    assert_eq!(
+        common::sign_in(&app, &again, "new.editor@mfa.tj", "a brand new password")
+            .await
+            .status(),
+        303
     );
     app.stop().await.unwrap();
 }

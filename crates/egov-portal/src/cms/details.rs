@@ -179,14 +179,28 @@ pub(crate) fn apply(
         }
     }
     if kind == ContentKind::Document && f.contains_key("meta_files_shown") {
-        let files: Vec<Value> = library
+        // Files chosen earlier that the form could not list (older than the library page) stay chosen.
+        let kept: Vec<Value> = map
+            .get("files")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter(|v| {
+                        let sha = v.get("sha256").and_then(Value::as_str);
+                        !library.iter().any(|m| Some(m.sha256.as_str()) == sha)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let files: Vec<Value> = kept.into_iter().chain(library
             .iter()
             .filter(|m| !m.is_image() && f.contains_key(&format!("meta_file_{}", m.id)))
             .map(|m| {
                 serde_json::json!({
                     "sha256": m.sha256, "name": m.filename.as_str(), "size": m.size, "media_type": m.media_type,
                 })
-            })
+            }))
             .collect();
         if files.is_empty() {
             map.remove("files");
@@ -195,4 +209,42 @@ pub(crate) fn apply(
         }
     }
     Ok(meta)
+}
+
+/// The kind's fields of `meta` as `(field, language or "", text)` lines a person reads: for the review
+/// page and the diff between revisions. Files are listed by name.
+pub(crate) fn readable(
+    state: &AppState,
+    kind: ContentKind,
+    meta: &Value,
+) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    for s in specs(kind) {
+        let Some(v) = meta.get(s.key) else { continue };
+        if s.localized {
+            let l: Localized = serde_json::from_value(v.clone()).unwrap_or_default();
+            for lang in state.languages().all() {
+                if let Some(t) = l.get(*lang) {
+                    out.push((s.key, lang.to_string(), t.to_owned()));
+                }
+            }
+        } else if let Some(t) = v.as_str() {
+            out.push((s.key, String::new(), t.to_owned()));
+        }
+    }
+    if kind == ContentKind::Document {
+        let names: Vec<&str> = meta
+            .get("files")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f.get("name").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !names.is_empty() {
+            out.push(("files", String::new(), names.join("\n")));
+        }
+    }
+    out
 }

@@ -347,6 +347,14 @@ pub(crate) async fn render_edit(
         None => stored_meta,
     };
     let details = super::details::fields(state, e.item.kind, &meta);
+    let head_details: Vec<_> = super::details::readable(
+        state,
+        e.item.kind,
+        head.as_ref().map_or(&e.item.meta, |r| &r.meta),
+    )
+    .into_iter()
+    .map(|(key, lang, text)| minijinja::context! { key, lang, text })
+    .collect();
     let files = (e.item.kind == ContentKind::Document)
         .then(|| super::details::file_choices(e.item.kind, &meta, &library));
     let values = match sent {
@@ -404,6 +412,7 @@ pub(crate) async fn render_edit(
             langs => lang_list(state),
             versions => super::value(&versions),
             details => super::value(&details),
+            head_details,
             files => super::value(&files),
         },
     )?;

@@ -1,6 +1,7 @@
 //! `/admin/users`: an agency's administrator sees who works on its site and with which role, gives a role
-//! to a colleague (a new account gets a one-time password, shown once) and takes roles away. Platform
-//! administrators do the same for every agency; nobody hands out the platform administrator's role here.
+//! to a colleague of the agency or to a new account (whose initial password is shown once, to be changed at
+//! `/admin/password`) and takes roles away. Platform administrators do the same for every agency and may
+//! add people of one agency to another; nobody hands out the platform administrator's role here.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -165,6 +166,19 @@ pub(crate) async fn add(
     let who = actor(&user, addr);
     let store = state.store();
     let notice = match store.user_by_email(&email).await? {
+        // An agency's administrator changes the roles of its own people only: an account that already
+        // works for another agency (or for none any more) is given a role here by a platform administrator,
+        // so nobody can reach into another agency's accounts or reuse an account they once made.
+        Some(existing)
+            if !user.is_platform_admin()
+                && !store
+                    .roles(existing.id)
+                    .await?
+                    .iter()
+                    .any(|r| r.org == Some(org)) =>
+        {
+            return fail(state.messages().get(chrome.lang, "cms-user-elsewhere", &[])).await;
+        }
         Some(existing) => match store.grant_role(existing.id, role, Some(org), &who).await {
             Ok(()) => state.messages().get(
                 chrome.lang,

@@ -17,7 +17,39 @@ use crate::errors::{ErrorCode, PageError};
 use crate::render::Chrome;
 use crate::security::VerifiedForm;
 
-/// `POST /admin/content/{item}/{step}`: one step of the workflow.
+/// `POST /admin/content/{item}/submit`: an editor sends the newest draft to review.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    user: SignedInUser,
+    Path(id): Path<i64>,
+    ClientAddr(addr): ClientAddr,
+    chrome: Chrome,
+    VerifiedForm(_): VerifiedForm<Fields>,
+) -> Result<Response, PageError> {
+    let item = item_for(&state, &user, id, Duty::Edit).await?;
+    match state
+        .store()
+        .submit_for_review(id, &actor(&user, addr))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/content/{id}?done=submit")).into_response()),
+        Err(e) => {
+            let why = refusal(e)?;
+            super::edit::render_edit(
+                &state,
+                &chrome,
+                &user,
+                &item,
+                None,
+                Some(why),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/content/{item}/step/{step}`: a reviewer's step of the workflow.
 pub(crate) async fn step(
     State(state): State<AppState>,
     user: SignedInUser,
@@ -26,16 +58,16 @@ pub(crate) async fn step(
     chrome: Chrome,
     VerifiedForm(f): VerifiedForm<Fields>,
 ) -> Result<Response, PageError> {
-    let duty = match step.as_str() {
-        "submit" => Duty::Edit,
-        "approve" | "send-back" | "unpublish" | "archive" => Duty::Review,
-        _ => return Err(PageError::new(ErrorCode::NotFound)),
-    };
-    let item = item_for(&state, &user, id, duty).await?;
+    if !matches!(
+        step.as_str(),
+        "approve" | "send-back" | "unpublish" | "archive"
+    ) {
+        return Err(PageError::new(ErrorCode::NotFound));
+    }
+    let item = item_for(&state, &user, id, Duty::Review).await?;
     let who = actor(&user, addr);
     let store = state.store();
     let done = match step.as_str() {
-        "submit" => store.submit_for_review(id, &who).await,
         "approve" => {
             let at = match parse_moment(field(&f, "publish_at"), state.config().utc_offset_minutes)
             {
@@ -53,7 +85,9 @@ pub(crate) async fn step(
                     .await;
                 }
             };
-            store.approve(id, user.user.id, at, &who).await
+            // The revision the reviewer read: a newer one must be read before it can be approved.
+            let reviewed = field(&f, "head").parse().unwrap_or(-1);
+            store.approve(id, reviewed, user.user.id, at, &who).await
         }
         "send-back" => {
             let note = plain(field(&f, "comment"), 2000).unwrap_or_default();
@@ -202,7 +236,7 @@ fn pieces(old: &str, new: &str, by_lines: bool) -> Vec<Piece> {
     out
 }
 
-fn field_diffs(state: &AppState, a: &Revision, b: &Revision) -> Vec<FieldDiff> {
+fn field_diffs(state: &AppState, kind: &str, a: &Revision, b: &Revision) -> Vec<FieldDiff> {
     let mut out = Vec::new();
     for l in state.languages().all() {
         for (label, old, new, lines) in [
@@ -218,6 +252,38 @@ fn field_diffs(state: &AppState, a: &Revision, b: &Revision) -> Vec<FieldDiff> {
                     pieces: pieces(old, new, lines),
                 });
             }
+        }
+    }
+    // A kind's own fields (a legal act's number, signatory and files…) are reviewed like the text.
+    let kind = egov_core::ContentKind::parse(kind).unwrap_or(egov_core::ContentKind::Page);
+    let (old, new) = (
+        super::details::readable(state, kind, &a.meta),
+        super::details::readable(state, kind, &b.meta),
+    );
+    let mut keys: Vec<(&str, String)> = old
+        .iter()
+        .chain(&new)
+        .map(|(k, l, _)| (*k, l.clone()))
+        .collect();
+    keys.dedup();
+    let mut seen = std::collections::HashSet::new();
+    for (key, lang) in keys {
+        if !seen.insert((key, lang.clone())) {
+            continue;
+        }
+        let find = |v: &[(&'static str, String, String)]| {
+            v.iter()
+                .find(|(k, l, _)| *k == key && *l == lang)
+                .map(|(_, _, t)| t.clone())
+                .unwrap_or_default()
+        };
+        let (x, y) = (find(&old), find(&new));
+        if x != y {
+            out.push(FieldDiff {
+                label: key.to_owned(),
+                lang,
+                pieces: pieces(&x, &y, key == "files"),
+            });
         }
     }
     if a.date != b.date {
@@ -259,7 +325,7 @@ pub(crate) async fn diff(
             id, from, to,
             from_author => a.author.clone(), to_author => b.author.clone(),
             title => item.item.title.resolve(chrome.lang, state.languages()).map(|r| r.text.to_owned()),
-            fields => super::value(&field_diffs(&state, &a, &b)),
+            fields => super::value(&field_diffs(&state, item.item.kind.as_str(), &a, &b)),
         },
     )?;
     Ok(page.into_response())

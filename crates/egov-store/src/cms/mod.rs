@@ -292,7 +292,7 @@ impl Store {
                  live_rev = CASE WHEN live_rev IS NULL AND status = 'published' THEN 1 ELSE live_rev END, \
                  review_note = CASE WHEN $4 THEN '' ELSE review_note END, \
                  updated_at = CASE WHEN status = 'published' THEN updated_at ELSE $5 END \
-                 WHERE id = $1 AND head_rev = $6",
+                 WHERE id = $1 AND head_rev = $6 AND status = $7",
             )
             .bind(id)
             .bind(number)
@@ -300,6 +300,8 @@ impl Store {
             .bind(submit)
             .bind(now)
             .bind(expected_head)
+            // A reviewer's approval in between changes the status: then this draft must not reach the row.
+            .bind(current.item.status.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -361,8 +363,14 @@ impl Store {
         missing: Option<Lang>,
     ) -> Result<Vec<EditorialItem>> {
         let rows: Vec<EditorialItem> = on_pool!(self, pool => {
+            // Organization ids are numbers, so they are written into the statement.
+            let in_orgs = match orgs {
+                Some([]) => "AND FALSE".to_owned(),
+                Some(o) => format!("AND org_id IN ({})", o.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",")),
+                None => String::new(),
+            };
             let sql = format!(
-                "SELECT {COLUMNS}, {EDITORIAL} FROM content_items WHERE ($1 IS NULL OR kind = $1) \
+                "SELECT {COLUMNS}, {EDITORIAL} FROM content_items WHERE ($1 IS NULL OR kind = $1) {in_orgs} \
                  AND (($2 IS NULL AND workflow <> 'archived') OR workflow = $2) \
                  ORDER BY updated_at DESC, id DESC LIMIT 2000"
             );

@@ -84,6 +84,13 @@ impl Store {
 
     /// Sends the newest draft to review.
     pub async fn submit_for_review(&self, id: i64, actor: &Actor) -> Result<EditorialItem> {
+        if self
+            .editorial_item(id)
+            .await?
+            .is_some_and(|e| e.head_rev == 0)
+        {
+            return Err(refused("save the item once before sending it to review"));
+        }
         self.transition(id, &[Workflow::Draft], Workflow::InReview, None, actor)
             .await
     }
@@ -138,6 +145,7 @@ impl Store {
     pub async fn approve(
         &self,
         id: i64,
+        reviewed: i64,
         reviewer: UserId,
         publish_at: Option<Millis>,
         actor: &Actor,
@@ -146,6 +154,12 @@ impl Store {
             .editorial_item(id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("content item {id}")))?;
+        if current.head_rev != reviewed {
+            return Err(refused(format!(
+                "revision {} was saved after the revision {reviewed} you reviewed; read it first",
+                current.head_rev
+            )));
+        }
         if current.workflow != Workflow::InReview {
             return Err(refused(format!(
                 "the item is {}, not in review",
@@ -156,7 +170,14 @@ impl Store {
             .revision(id, current.head_rev)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("revision {}", current.head_rev)))?;
-        if head.author_id == Some(reviewer) {
+        // Four eyes: nobody approves text they wrote, in any revision since the one on the site.
+        let since = current.live_rev.unwrap_or(0);
+        let wrote = self
+            .revisions(id)
+            .await?
+            .iter()
+            .any(|r| r.number > since && r.author_id == Some(reviewer));
+        if wrote {
             return Err(refused(
                 "you wrote this revision; another reviewer must approve it",
             ));
@@ -209,11 +230,12 @@ impl Store {
     ) -> Result<()> {
         let now = Millis::now();
         let draft = Draft::of_revision(head, String::new());
-        // News without a date take the moment they go live; a first publication is stamped then.
+        // News without a date keep the date they first went live (a later correction does not move them to the
+        // top of the list again); the first publication is stamped with its moment.
         let draft = Draft {
-            date: draft
-                .date
-                .or((current.item.kind == ContentKind::News).then_some(now)),
+            date: draft.date.or_else(|| {
+                (current.item.kind == ContentKind::News).then(|| current.item.date.unwrap_or(now))
+            }),
             ..draft
         };
         let id = current.item.id;
@@ -226,7 +248,7 @@ impl Store {
             )
             .bind(id)
             .bind(head.number)
-            .bind(draft.date.unwrap_or(now).0)
+            .bind(now.0)
             .bind(from.as_str())
             .execute(&mut *tx)
             .await?
@@ -276,7 +298,10 @@ impl Store {
                 Ok(()) => done += 1,
                 // Another node published it first.
                 Err(StoreError::Refused(_)) => {}
-                Err(e) => return Err(e),
+                // One broken item must not hold back the others.
+                Err(e) => {
+                    tracing::warn!(item = id, error = %e, "scheduled item could not be published")
+                }
             }
         }
         Ok(done)

@@ -1,6 +1,10 @@
 //! What the CMS tests share: forms over HTTP, uploads, and a scanner for live markup in pages.
 #![allow(dead_code)]
 
+use std::time::Duration;
+
+use egov_core::Slug;
+
 use crate::common::{TestApp, csrf_from, page};
 
 /// A 1×1 PNG.
@@ -11,6 +15,29 @@ pub const PNG: &[u8] = &[
     0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
     0x42, 0x60, 0x82,
 ];
+
+pub async fn org_id(app: &TestApp, slug: &str) -> i64 {
+    app.store
+        .organization_by_slug(&Slug::parse(slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+}
+
+/// Waits (up to 5 s) until `path` answers `status` anonymously; returns the body.
+pub async fn eventually(app: &TestApp, path: &str, status: u16, needle: &str) -> String {
+    let c = app.client();
+    for _ in 0..50 {
+        let (s, body) = page(&c, app, path).await;
+        if s == status && body.contains(needle) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} did not answer {status} with {needle:?} within 5 s");
+}
 
 /// Status, body and `Location` of a form POST.
 pub async fn post(
