@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import {
-  test, newPage, shot, pathOf, visit, follow, a11y, account, signIn, PHONE,
+  test, newPage, shot, pathOf, visit, follow, axeCheck, axeFindings, account, signIn, PHONE,
 } from './harness.mjs';
 
 // A 1×1 PNG.
@@ -103,31 +103,44 @@ test('j. cms: an editor writes news in two languages with an image, the reviewer
   }
 });
 
-const asEditor = async (page, p) => {
-  const ed = account('editor@mfa.tj');
-  await signIn(page, ed.email, ed.password);
-  await visit(page, typeof p === 'function' ? p() : p);
-};
-a11y('cms content list', (page) => asEditor(page, '/admin/content?org=mfa'));
-a11y('cms new item', (page) => asEditor(page, '/admin/content/new'));
-a11y('cms edit item', (page) => asEditor(page, () => `/admin/content/${itemId}`));
-a11y('cms history', (page) => asEditor(page, () => `/admin/content/${itemId}/history`));
-a11y('cms diff', (page) => asEditor(page, () => `/admin/content/${itemId}/diff?from=1&to=2`));
-a11y('cms translations', (page) => asEditor(page, () => `/admin/content/${itemId}/translate?from=en&to=tg`));
-a11y('cms media library', (page) => asEditor(page, '/admin/media?org=mfa'));
-a11y('cms edit item on a phone (390x844)', (page) => asEditor(page, () => `/admin/content/${itemId}`), { viewport: PHONE, isMobile: true });
-a11y('cms people', async (page) => {
-  const a = account('admin@mfa.tj');
-  await signIn(page, a.email, a.password);
-  await visit(page, '/admin/users?org=mfa');
-});
-a11y('freshness board', async (page) => {
-  const a = account('admin@aidt.tj');
-  await signIn(page, a.email, a.password);
-  await visit(page, '/admin/freshness');
-});
-a11y('audit log', async (page) => {
-  const a = account('admin@aidt.tj');
-  await signIn(page, a.email, a.password);
-  await visit(page, '/admin/audit?action=content.');
-});
+// Accessibility of every CMS page. Each account signs in once (sign-in is throttled per account and per
+// address), and every page is checked to be the one asked for, not a sign-in page it was sent to.
+function a11yPages(label, email, paths, opts = {}) {
+  test(`e. a11y: ${label}`, async (log) => {
+    const page = await newPage({ ...opts, bypassCSP: true });
+    try {
+      const a = account(email);
+      await signIn(page, a.email, a.password);
+      assert.ok(pathOf(page).startsWith('/admin'), `${email} signed in (now on ${pathOf(page)})`);
+      for (const p of paths) {
+        const want = typeof p === 'function' ? p() : p;
+        await visit(page, want);
+        assert.equal(pathOf(page), want, `asked for ${want}, got ${pathOf(page)}`);
+        await shot(page, `e-${label}-${want}`.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80));
+        const { serious, notes } = await axeCheck(page, `${label} (${want})`);
+        axeFindings.push({ label, path: want, serious, notes });
+        for (const n of notes) log(`note: ${n}`);
+        assert.equal(serious.length, 0, `${want}: ${serious.length} serious/critical axe violation(s):\n  ${serious.join('\n  ')}`);
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
+}
+
+a11yPages('cms pages as an editor', 'editor@mfa.tj', [
+  '/admin/content?org=mfa',
+  '/admin/content/new',
+  () => `/admin/content/${itemId}`,
+  () => `/admin/content/${itemId}/history`,
+  () => `/admin/content/${itemId}/diff?from=1&to=2`,
+  () => `/admin/content/${itemId}/translate?from=en&to=tg`,
+  '/admin/media?org=mfa',
+  '/admin/password',
+]);
+a11yPages('cms pages on a phone (390x844) as an agency admin', 'admin@mfa.tj', [
+  () => `/admin/content/${itemId}`,
+  '/admin/users?org=mfa',
+  '/admin/content?org=mfa&missing=tg',
+], { viewport: PHONE, isMobile: true });
+a11yPages('platform oversight', 'admin@aidt.tj', ['/admin/freshness', '/admin/audit?action=content.']);
