@@ -7,9 +7,32 @@ mod common;
 mod cms_support;
 
 use cms_support::{PNG, eventually, item_id, live_markup, org_id, post, token, upload};
-use common::{Backend, page, signed_in, spawn_demo};
+use common::{Backend, TestApp, page, signed_in, spawn_demo};
 
 on_both_backends!(hostile_input_stays_text);
+
+/// Sends item `id` (revision 1) to review as the editor, approves it as the reviewer, and checks its public
+/// page at `public` has no live markup.
+async fn publish_clean(
+    app: &TestApp,
+    (editor, t): (&reqwest::Client, &str),
+    (reviewer, rt): (&reqwest::Client, &str),
+    id: i64,
+    public: &str,
+    payload: &str,
+) {
+    let submit = format!("/admin/content/{id}/submit");
+    assert_eq!(post(editor, app, &submit, &[("csrf", t)]).await.0, 303);
+    let approve = format!("/admin/content/{id}/step/approve");
+    let form = [("csrf", rt), ("head", "1")];
+    assert_eq!(post(reviewer, app, &approve, &form).await.0, 303);
+    let html = eventually(app, public, 200, "").await;
+    assert!(
+        live_markup(&html).is_empty(),
+        "{public} with {payload}: {:?}",
+        live_markup(&html)
+    );
+}
 
 /// Payloads that try to become live markup, each through every field an editor fills.
 const PAYLOADS: &[&str] = &[
@@ -102,34 +125,15 @@ async fn hostile_input_stays_text(backend: Backend) {
             "preview of {payload}: {:?}",
             live_markup(&preview)
         );
-        assert_eq!(
-            post(
-                &editor,
-                &app,
-                &format!("/admin/content/{id}/submit"),
-                &[("csrf", &t)]
-            )
-            .await
-            .0,
-            303
-        );
-        assert_eq!(
-            post(
-                &reviewer,
-                &app,
-                &format!("/admin/content/{id}/step/approve"),
-                &[("csrf", &rt), ("head", "1")]
-            )
-            .await
-            .0,
-            303
-        );
-        let item = eventually(&app, &format!("/en/tax/news/{slug}"), 200, "").await;
-        assert!(
-            live_markup(&item).is_empty(),
-            "{payload}: {:?}",
-            live_markup(&item)
-        );
+        publish_clean(
+            &app,
+            (&editor, &t),
+            (&reviewer, &rt),
+            id,
+            &format!("/en/tax/news/{slug}"),
+            payload,
+        )
+        .await;
         // A legal act's requisites are plain fields too.
         let doc = format!("hostile-act-{n}");
         let number = &payload[..payload.len().min(60)];
@@ -164,34 +168,15 @@ async fn hostile_input_stays_text(backend: Backend) {
             edit.contains("name=\"meta_number\""),
             "the act's requisites are in its form"
         );
-        assert_eq!(
-            post(
-                &editor,
-                &app,
-                &format!("/admin/content/{id}/submit"),
-                &[("csrf", &t)]
-            )
-            .await
-            .0,
-            303
-        );
-        assert_eq!(
-            post(
-                &reviewer,
-                &app,
-                &format!("/admin/content/{id}/step/approve"),
-                &[("csrf", &rt), ("head", "1")]
-            )
-            .await
-            .0,
-            303
-        );
-        let act = eventually(&app, &format!("/en/tax/documents/{doc}"), 200, "").await;
-        assert!(
-            live_markup(&act).is_empty(),
-            "act with {payload}: {:?}",
-            live_markup(&act)
-        );
+        publish_clean(
+            &app,
+            (&editor, &t),
+            (&reviewer, &rt),
+            id,
+            &format!("/en/tax/documents/{doc}"),
+            payload,
+        )
+        .await;
     }
     // Every public page that lists or shows them.
     for p in [

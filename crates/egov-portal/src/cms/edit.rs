@@ -203,18 +203,7 @@ async fn render_new(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let names = org_names(state, chrome.lang).await?;
-    let orgs: Vec<_> = match orgs_for(user, Duty::Edit) {
-        Some(v) => v,
-        None => names.keys().copied().collect(),
-    }
-    .into_iter()
-    .filter_map(|id| {
-        names
-            .get(&id)
-            .map(|(slug, name)| context! { id => id.0, slug, name })
-    })
-    .collect();
+    let orgs = super::agencies(&org_names(state, chrome.lang).await?, user, Duty::Edit);
     if orgs.is_empty() {
         return Err(PageError::new(ErrorCode::Forbidden));
     }
@@ -234,7 +223,7 @@ async fn render_new(
         state,
         "cms_new.html",
         context! {
-            orgs, kinds, error,
+            orgs => super::value(&orgs), kinds, error,
             form_csrf => chrome.csrf(),
             fields => super::value(&lang_fields(state, &values)),
             sent_org => sent.map(|f| field(f, "org").to_owned()),
@@ -461,16 +450,39 @@ pub(crate) async fn save(
             &actor(&user, addr),
         )
         .await;
-    match saved {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/content/{id}?saved=1")).into_response()),
+    outcome(
+        &state,
+        &chrome,
+        &user,
+        &item,
+        Some(&f),
+        saved,
+        &format!("/admin/content/{id}?saved=1"),
+    )
+    .await
+}
+
+/// The answer to a change of an item: on to `next`, or the item's page again with the store's refusal (and
+/// the form as sent, if there was one). Other failures are the error pages they are.
+pub(crate) async fn outcome<T>(
+    state: &AppState,
+    chrome: &Chrome,
+    user: &SignedInUser,
+    item: &EditorialItem,
+    sent: Option<&Fields>,
+    done: Result<T, egov_store::StoreError>,
+    next: &str,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(_) => Ok(Redirect::to(next).into_response()),
         Err(e) => {
             let why = refusal(e)?;
             render_edit(
-                &state,
-                &chrome,
-                &user,
-                &item,
-                Some(&f),
+                state,
+                chrome,
+                user,
+                item,
+                sent,
                 Some(why),
                 StatusCode::CONFLICT,
             )

@@ -112,17 +112,13 @@ pub(crate) async fn list(
             }
         })
         .collect();
-    let orgs: Vec<_> = names
-        .iter()
-        .filter(|(id, _)| mine.as_ref().is_none_or(|m| m.contains(id)))
-        .map(|(_, (slug, name))| context! { slug, name })
-        .collect();
+    let orgs = super::agencies(&names, &user, Duty::See);
     let page = chrome.render(
         &state,
         "cms_list.html",
         context! {
             rows => super::value(&rows),
-            orgs, langs => lang_list(&state),
+            orgs => super::value(&orgs), langs => lang_list(&state),
             kinds => ContentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             workflows => Workflow::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
             q_org => opt(&q.org), q_kind => opt(&q.kind), q_workflow => opt(&q.workflow), q_missing => opt(&q.missing),

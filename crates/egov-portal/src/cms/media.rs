@@ -13,7 +13,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use super::{Duty, actor, lang_list, may, org_names, orgs_for, plain, refusal};
+use super::{Duty, actor, agencies, lang_list, may, org_names, plain, refusal};
 use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
@@ -163,26 +163,20 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let names = org_names(state, chrome.lang).await?;
-    let mine = orgs_for(user, Duty::See);
-    let mut choices: Vec<(OrgId, String, String)> = names
-        .iter()
-        .filter(|(id, _)| mine.as_ref().is_none_or(|m| m.contains(id)))
-        .map(|(id, (slug, name))| (*id, slug.clone(), name.clone()))
-        .collect();
-    choices.sort_by(|a, b| a.2.cmp(&b.2));
+    let choices = agencies(&names, user, Duty::See);
     let Some(first) = choices.first() else {
         return Err(PageError::new(ErrorCode::Forbidden));
     };
     let org = match org_slug.filter(|s| !s.is_empty()) {
         Some(s) => choices
             .iter()
-            .find(|c| c.1 == s)
+            .find(|c| c.slug == s)
             .ok_or_else(|| PageError::new(ErrorCode::NotFound))?,
         None => first,
     };
     let rows: Vec<Row> = state
         .store()
-        .media_library(org.0)
+        .media_library(org.org())
         .await?
         .into_iter()
         .map(|m: Media| Row {
@@ -205,9 +199,9 @@ async fn render(
         "cms_media.html",
         context! {
             rows => super::value(&rows),
-            orgs => choices.iter().map(|c| context! { id => c.0.0, slug => c.1.clone(), name => c.2.clone() }).collect::<Vec<_>>(),
-            org_id => org.0.0, org_slug => org.1.clone(), org_name => org.2.clone(),
-            can_upload => may(user, Duty::Edit, org.0),
+            orgs => super::value(&choices),
+            org_id => org.id, org_slug => &org.slug, org_name => &org.name,
+            can_upload => may(user, Duty::Edit, org.org()),
             max_mib => MAX_MEDIA_BYTES / 1024 / 1024,
             langs => lang_list(state), error,
             form_csrf => chrome.csrf(),

@@ -177,6 +177,41 @@ pub(crate) fn lang_list(state: &AppState) -> Vec<minijinja::Value> {
         .collect()
 }
 
+/// An agency offered in a form or a filter.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Agency {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+impl Agency {
+    pub fn org(&self) -> OrgId {
+        OrgId(self.id)
+    }
+}
+
+/// The agencies where `user` may do `duty` (all of them for a platform administrator), by name; `names`
+/// is [`org_names`].
+pub(crate) fn agencies(
+    names: &HashMap<OrgId, (String, String)>,
+    user: &SignedInUser,
+    duty: Duty,
+) -> Vec<Agency> {
+    let mine = orgs_for(user, duty);
+    let mut v: Vec<Agency> = names
+        .iter()
+        .filter(|(id, _)| mine.as_ref().is_none_or(|m| m.contains(id)))
+        .map(|(id, (slug, name))| Agency {
+            id: id.0,
+            slug: slug.clone(),
+            name: name.clone(),
+        })
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    v
+}
+
 /// An organization's name in `lang`.
 pub(crate) async fn org_names(
     state: &AppState,

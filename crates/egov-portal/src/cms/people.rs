@@ -11,7 +11,7 @@ use egov_store::{NewUser, StoreError};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{Duty, Fields, actor, field, may, org_names, orgs_for, plain, refusal};
+use super::{Duty, Fields, actor, agencies, field, may, org_names, plain, refusal};
 use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
@@ -44,15 +44,9 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let names = org_names(state, chrome.lang).await?;
-    let mine = orgs_for(user, Duty::Manage);
-    let mut choices: Vec<(OrgId, String, String)> = names
-        .iter()
-        .filter(|(id, _)| mine.as_ref().is_none_or(|m| m.contains(id)))
-        .map(|(id, (slug, name))| (*id, slug.clone(), name.clone()))
-        .collect();
-    choices.sort_by(|a, b| a.2.cmp(&b.2));
+    let choices = agencies(&names, user, Duty::Manage);
     let org = match org_slug.filter(|s| !s.is_empty()) {
-        Some(s) => match choices.iter().find(|c| c.1 == s) {
+        Some(s) => match choices.iter().find(|c| c.slug == s) {
             Some(c) => c,
             None if names.values().any(|(slug, _)| slug == s) => {
                 return Err(PageError::new(ErrorCode::Forbidden));
@@ -64,13 +58,13 @@ async fn render(
             .ok_or_else(|| PageError::new(ErrorCode::Forbidden))?,
     };
     let mut people = Vec::new();
-    for u in state.store().users(Some(org.0)).await? {
+    for u in state.store().users(Some(org.org())).await? {
         let roles = state
             .store()
             .roles(u.id)
             .await?
             .into_iter()
-            .filter(|r| r.org == Some(org.0))
+            .filter(|r| r.org == Some(org.org()))
             .map(|r| r.role.as_str())
             .collect();
         people.push(Person {
@@ -85,8 +79,8 @@ async fn render(
         "cms_users.html",
         context! {
             people => super::value(&people),
-            orgs => choices.iter().map(|c| context! { slug => c.1.clone(), name => c.2.clone() }).collect::<Vec<_>>(),
-            org_id => org.0.0, org_slug => org.1.clone(), org_name => org.2.clone(),
+            orgs => super::value(&choices),
+            org_id => org.id, org_slug => &org.slug, org_name => &org.name,
             roles => AGENCY_ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             notice, error, form_csrf => chrome.csrf(),
         },

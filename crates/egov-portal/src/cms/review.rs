@@ -3,14 +3,14 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use egov_core::clock::Millis;
 use egov_store::Revision;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
 
-use super::{Duty, Fields, actor, field, item_for, plain, refusal, value};
+use super::{Duty, Fields, actor, field, item_for, plain, value};
 use crate::AppState;
 use crate::accounts::{ClientAddr, SignedInUser};
 use crate::errors::{ErrorCode, PageError};
@@ -27,26 +27,12 @@ pub(crate) async fn submit(
     VerifiedForm(_): VerifiedForm<Fields>,
 ) -> Result<Response, PageError> {
     let item = item_for(&state, &user, id, Duty::Edit).await?;
-    match state
+    let done = state
         .store()
         .submit_for_review(id, &actor(&user, addr))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/content/{id}?done=submit")).into_response()),
-        Err(e) => {
-            let why = refusal(e)?;
-            super::edit::render_edit(
-                &state,
-                &chrome,
-                &user,
-                &item,
-                None,
-                Some(why),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-    }
+        .await;
+    let next = format!("/admin/content/{id}?done=submit");
+    super::edit::outcome(&state, &chrome, &user, &item, None, done, &next).await
 }
 
 /// `POST /admin/content/{item}/step/{step}`: a reviewer's step of the workflow.
@@ -96,22 +82,8 @@ pub(crate) async fn step(
         "unpublish" => store.unpublish(id, &who).await,
         _ => store.archive(id, &who).await,
     };
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/content/{id}?done={step}")).into_response()),
-        Err(e) => {
-            let why = refusal(e)?;
-            super::edit::render_edit(
-                &state,
-                &chrome,
-                &user,
-                &item,
-                None,
-                Some(why),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-    }
+    let next = format!("/admin/content/{id}?done={step}");
+    super::edit::outcome(&state, &chrome, &user, &item, None, done, &next).await
 }
 
 /// `2026-11-24T09:00` (a `datetime-local` field, on the deployment's clock, `offset` minutes east of UTC)
@@ -343,27 +315,12 @@ pub(crate) async fn restore(
     let item = item_for(&state, &user, id, Duty::Edit).await?;
     let number: i64 = field(&f, "number").parse().unwrap_or(-1);
     let head: i64 = field(&f, "head").parse().unwrap_or(-1);
-    match state
+    let done = state
         .store()
         .restore_revision(id, number, head, super::author(&user), &actor(&user, addr))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/content/{id}?saved=1")).into_response()),
-        Err(egov_store::StoreError::NotFound(_)) => Err(PageError::new(ErrorCode::NotFound)),
-        Err(e) => {
-            let why = refusal(e)?;
-            super::edit::render_edit(
-                &state,
-                &chrome,
-                &user,
-                &item,
-                None,
-                Some(why),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-    }
+        .await;
+    let next = format!("/admin/content/{id}?saved=1");
+    super::edit::outcome(&state, &chrome, &user, &item, None, done, &next).await
 }
 
 #[cfg(test)]

@@ -166,15 +166,15 @@ impl Store {
                 current.workflow
             )));
         }
-        let head = self
-            .revision(id, current.head_rev)
-            .await?
+        let revisions = self.revisions(id).await?;
+        let head = revisions
+            .iter()
+            .find(|r| r.number == current.head_rev)
+            .cloned()
             .ok_or_else(|| StoreError::NotFound(format!("revision {}", current.head_rev)))?;
         // Four eyes: nobody approves text they wrote, in any revision since the one on the site.
         let since = current.live_rev.unwrap_or(0);
-        let wrote = self
-            .revisions(id)
-            .await?
+        let wrote = revisions
             .iter()
             .any(|r| r.number > since && r.author_id == Some(reviewer));
         if wrote {
